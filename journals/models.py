@@ -1,0 +1,1 @@
+"""Daily journals: models arrive with the journals issue (build, seal, send)."""

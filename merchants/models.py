@@ -1,0 +1,172 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MERCHANT_ID_REGEX = r"^[0-9]{1,15}$"
+
+
+class User(AbstractUser):
+    """A person (merchant or bank staff) or a machine account (the payment server)."""
+
+    is_bank_staff = models.BooleanField(
+        _("bank staff"), default=False, help_text=_("Manages every shop, its users and settings.")
+    )
+    is_payment_server = models.BooleanField(
+        _("payment server"),
+        default=False,
+        help_text=_("May feed transactions through the API, and nothing else."),
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_payment_server_has_no_other_right",
+                condition=Q(is_payment_server=False)
+                | Q(is_bank_staff=False, is_staff=False, is_superuser=False),
+            )
+        ]
+
+
+class Merchant(models.Model):
+    """A shop ("boutique"): what the payment server knows by its merchant_id."""
+
+    class Country(models.TextChoices):
+        FR = "fr", _("France")
+        BE = "be", _("Belgium")
+        DE = "de", _("Germany")
+        IT = "it", _("Italy")
+        ES = "es", _("Spain")
+        EN = "en", _("United Kingdom")
+
+    class Environment(models.TextChoices):
+        DEMO = "DEMO", _("Demo")
+        PRE_PRODUCTION = "PRE_PRODUCTION", _("Pre-production")
+        PRODUCTION = "PRODUCTION", _("Production")
+
+    merchant_id = models.CharField(_("merchant id"), max_length=15, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    country = models.CharField(
+        _("country"), max_length=2, choices=Country.choices, default=Country.FR
+    )
+    environment = models.CharField(
+        _("environment"), max_length=16, choices=Environment.choices, default=Environment.DEMO
+    )
+    journal_email = models.EmailField(_("journal e-mail address"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The shop's secret key ("certificate", FAQ 27), Fernet-encrypted; see merchants.keys.
+    secret_key_encrypted = models.TextField(editable=False, blank=True)
+    secret_key_version = models.PositiveIntegerField(_("secret key version"), default=0)
+    encryption_key_id = models.CharField(max_length=32, editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        constraints = [
+            models.CheckConstraint(
+                name="merchant_id_1_to_15_digits", condition=Q(merchant_id__regex=MERCHANT_ID_REGEX)
+            ),
+            models.CheckConstraint(
+                name="merchant_environment_valid",
+                condition=Q(environment__in=["DEMO", "PRE_PRODUCTION", "PRODUCTION"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant_id} {self.name}"
+
+
+class PaymentMeans(models.Model):
+    """A payment means enabled for a shop, with the acquirer contract that carries it (FAQ 10)."""
+
+    class Means(models.TextChoices):
+        CB = "CB", "CB"
+        VISA = "VISA", "Visa"
+        MASTERCARD = "MASTERCARD", "Mastercard"
+        AMEX = "AMEX", "American Express"
+        JCB = "JCB", "JCB"
+        PAYLIB = "PAYLIB", "Paylib"
+        MAESTRO = "MAESTRO", "Maestro"
+        VPAY = "VPAY", "V PAY"
+        ECARD = "E-CARD", "e-Carte Bleue"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_means")
+    means = models.CharField(_("payment means"), max_length=16, choices=Means.choices)
+    contract_number = models.CharField(_("contract number"), max_length=20)
+
+    class Meta:
+        verbose_name = _("payment means")
+        verbose_name_plural = _("payment means")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "means"], name="payment_means_once_per_shop"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.means} ({self.contract_number})"
+
+
+class MerchantGroup(models.Model):
+    """A named set of shops that one access can cover."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    merchants = models.ManyToManyField(Merchant, related_name="groups", blank=True)
+
+    class Meta:
+        verbose_name = _("group of shops")
+        verbose_name_plural = _("groups of shops")
+
+    def __str__(self):
+        return self.name
+
+
+class Access(models.Model):
+    """One role of a user on one access point: a shop or a group of shops."""
+
+    class Role(models.TextChoices):
+        CONSULTER = "CONSULTER", _("Consulter")
+        OPERATOR = "OPERATOR", _("Operator")
+        USER_ADMIN = "USER_ADMIN", _("User administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accesses"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="accesses"
+    )
+    group = models.ForeignKey(
+        MerchantGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="accesses"
+    )
+
+    class Meta:
+        verbose_name = _("access")
+        verbose_name_plural = _("accesses")
+        constraints = [
+            models.CheckConstraint(
+                name="access_on_a_shop_or_a_group",
+                condition=Q(merchant__isnull=False, group__isnull=True)
+                | Q(merchant__isnull=True, group__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "merchant"],
+                condition=Q(merchant__isnull=False),
+                name="access_role_once_per_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "group"],
+                condition=Q(group__isnull=False),
+                name="access_role_once_per_group",
+            ),
+            models.CheckConstraint(
+                name="access_role_valid",
+                condition=Q(role__in=["CONSULTER", "OPERATOR", "USER_ADMIN"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.role} {self.merchant or self.group}"

@@ -1,0 +1,34 @@
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory, make_merchant
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL's row locks: skipped on the embedded SQLite."""
+    if connection.settings_dict["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def shop(db):
+    return make_merchant("014213245611111", name="Boutique Démo Paris")
+
+
+@pytest.fixture
+def payment_server(db):
+    return UserFactory(username="paymentserver", is_payment_server=True)
+
+
+@pytest.fixture
+def feed_client(payment_server):
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=payment_server)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

@@ -1,0 +1,79 @@
+import hashlib
+
+from django.core.management import call_command
+from django.db import connection
+
+from merchants.models import Access, Merchant, MerchantGroup, User
+from operations.models import Operation
+from transactions.models import Status, Transaction
+
+
+def _fingerprint():
+    """A digest of every demo row, to prove a second run changes nothing."""
+    digest = hashlib.sha256()
+    for model in (Merchant, MerchantGroup, User, Access, Transaction, Operation):
+        for row in model.objects.order_by("pk").values_list():
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def test_seed_demo_creates_the_demo_world(db):
+    call_command("seed_demo", transactions=1500)
+
+    assert set(Merchant.objects.values_list("merchant_id", flat=True)) == {
+        "014213245611111",
+        "014213245611112",
+        "029800266211111",
+    }
+    group = MerchantGroup.objects.get(name="Démo")
+    assert set(group.merchants.values_list("merchant_id", flat=True)) == {
+        "014213245611111",
+        "014213245611112",
+    }
+    assert User.objects.get(username="bank").is_bank_staff
+    assert User.objects.get(username="paymentserver").is_payment_server
+    assert not User.objects.get(username="paymentserver").has_usable_password()
+    assert User.objects.get(username="operator").check_password("gestion-demo")
+    assert Access.objects.filter(user__username="groupop", group=group, role="OPERATOR").exists()
+    assert Transaction.objects.count() == 1500
+    for merchant in Merchant.objects.all():
+        assert merchant.transactions.exists()
+    statuses = set(Transaction.objects.values_list("status", flat=True))
+    assert statuses >= {
+        Status.REFUSED,
+        Status.CAPTURED,
+        Status.CANCELLED,
+        Status.EXPIRED,
+        Status.CREDITED,
+    }
+    refused = Transaction.objects.filter(status=Status.REFUSED).count()
+    assert 0.04 < refused / 1500 < 0.12
+    currencies = set(Transaction.objects.values_list("currency_code", flat=True))
+    assert {"978", "840", "826", "392"} <= currencies
+    # Each transaction's amounts agree with the operations that brought it there.
+    for t in Transaction.objects.filter(status=Status.CREDITED)[:20]:
+        kinds = list(t.operations.order_by("created_at").values_list("kind", flat=True))
+        assert kinds[-2:] == ["REFUND", "CREDIT"]
+        assert t.refunded_amount == t.captured_amount
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo", transactions=300)
+    before = _fingerprint()
+
+    call_command("seed_demo", transactions=300)
+
+    assert _fingerprint() == before
+
+
+def test_seed_demo_scales_out_to_more_shops(db):
+    call_command("seed_demo", transactions=1000, shops=10)
+
+    assert Merchant.objects.count() == 10
+    assert Transaction.objects.count() == 1000
+    if connection.vendor == "postgresql":
+        # COPY set explicit ids: the sequence must follow so the feed can insert after it.
+        top = Transaction.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_value FROM transactions_transaction_id_seq")
+            assert cursor.fetchone()[0] == top

@@ -1,0 +1,186 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Merchant
+
+TRANSACTION_ID_REGEX = r"^[0-9]{6}$"
+
+
+class Status(models.TextChoices):
+    TO_VALIDATE = "TO_VALIDATE", _("To validate")
+    TO_CAPTURE = "TO_CAPTURE", _("To capture")
+    CAPTURED = "CAPTURED", _("Captured")
+    TO_CREDIT = "TO_CREDIT", _("To credit")
+    CREDITED = "CREDITED", _("Credited")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    EXPIRED = "EXPIRED", _("Expired")
+    REFUSED = "REFUSED", _("Refused")
+
+
+FINAL_STATUSES = frozenset({Status.CANCELLED, Status.CREDITED, Status.EXPIRED, Status.REFUSED})
+
+
+class CaptureMode(models.TextChoices):
+    AUTHOR_CAPTURE = "AUTHOR_CAPTURE", _("Authorisation and capture")
+    VALIDATION = "VALIDATION", _("Validation")
+
+
+class AutomaticResponseStatus(models.TextChoices):
+    SENT = "SENT", _("Sent")
+    FAILED = "FAILED", _("Failed")
+    UNDEFINED = "UNDEFINED", _("Undefined")
+
+
+class Origin(models.TextChoices):
+    FEED = "FEED", _("Payment server")
+    DUPLICATION = "DUPLICATION", _("Duplication")
+
+
+# Sips response codes (DOMAIN.md), shown next to the code wherever a merchant reads one.
+RESPONSE_CODES = {
+    "00": _("Accepted"),
+    "02": _("Referral"),
+    "03": _("Invalid merchant"),
+    "05": _("Refused"),
+    "12": _("Invalid transaction"),
+    "17": _("Cancelled by the customer"),
+    "30": _("Format error"),
+    "34": _("Fraud suspected"),
+    "75": _("Too many attempts"),
+    "90": _("Service unavailable"),
+}
+
+
+class Transaction(models.Model):
+    """A payment as the payment server authorised (or refused) it, and what became of it.
+
+    Key (Sips): merchant + payment_date (Paris) + transaction_id (6 digits, zero-padded).
+    Amounts are integers in minor units of `currency_code` (ISO 4217 numeric).
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions")
+    transaction_id = models.CharField(_("transaction id"), max_length=6)
+    payment_date = models.DateField(_("payment date"))
+    payment_at = models.DateTimeField(_("payment time"))
+
+    origin_amount = models.BigIntegerField(_("authorised amount"))
+    amount = models.BigIntegerField(_("current amount"))
+    captured_amount = models.BigIntegerField(_("captured amount"), default=0)
+    refunded_amount = models.BigIntegerField(_("refunded amount"), default=0)
+    currency_code = models.CharField(_("currency"), max_length=3)
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    capture_mode = models.CharField(
+        _("capture mode"),
+        max_length=16,
+        choices=CaptureMode.choices,
+        default=CaptureMode.AUTHOR_CAPTURE,
+    )
+    capture_day = models.PositiveSmallIntegerField(_("capture delay (days)"), default=0)
+    capture_date = models.DateField(_("capture date"), null=True, blank=True)
+
+    payment_means = models.CharField(_("payment means"), max_length=16, blank=True)
+    card_number = models.CharField(_("card number"), max_length=7, blank=True)
+    response_code = models.CharField(_("response code"), max_length=2)
+    bank_response_code = models.CharField(_("bank response code"), max_length=2, blank=True)
+    cvv_flag = models.CharField(_("CVV flag"), max_length=1, blank=True)
+    cvv_response_code = models.CharField(_("CVV response code"), max_length=2, blank=True)
+    authorisation_id = models.CharField(_("authorisation id"), max_length=10, blank=True)
+    complementary_code = models.CharField(_("complementary code"), max_length=2, blank=True)
+    complementary_info = models.CharField(_("complementary info"), max_length=255, blank=True)
+
+    customer_id = models.CharField(_("customer id"), max_length=19, blank=True)
+    customer_email = models.CharField(_("customer e-mail"), max_length=128, blank=True)
+    customer_ip_address = models.CharField(_("customer IP address"), max_length=19, blank=True)
+    order_id = models.CharField(_("order id"), max_length=32, blank=True)
+    caddie = models.CharField(_("caddie"), max_length=2048, blank=True)
+    return_context = models.CharField(_("return context"), max_length=256, blank=True)
+    automatic_response_status = models.CharField(
+        _("automatic response"),
+        max_length=9,
+        choices=AutomaticResponseStatus.choices,
+        default=AutomaticResponseStatus.UNDEFINED,
+    )
+
+    origin = models.CharField(
+        _("origin"), max_length=11, choices=Origin.choices, default=Origin.FEED
+    )
+    source = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("duplicated from"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "payment_date", "transaction_id"],
+                name="transaction_id_once_per_shop_per_day",
+            ),
+            models.CheckConstraint(
+                name="transaction_id_6_digits",
+                condition=Q(transaction_id__regex=TRANSACTION_ID_REGEX),
+            ),
+            models.CheckConstraint(
+                name="transaction_currency_3_digits",
+                condition=Q(currency_code__regex=r"^[0-9]{3}$"),
+            ),
+            models.CheckConstraint(
+                name="transaction_amounts_not_negative",
+                condition=Q(
+                    origin_amount__gte=0,
+                    amount__gte=0,
+                    captured_amount__gte=0,
+                    refunded_amount__gte=0,
+                ),
+            ),
+            models.CheckConstraint(
+                name="transaction_amount_within_authorised",
+                condition=Q(amount__lte=F("origin_amount")),
+            ),
+            models.CheckConstraint(
+                name="transaction_captured_within_authorised",
+                condition=Q(captured_amount__lte=F("origin_amount")),
+            ),
+            models.CheckConstraint(
+                name="transaction_refunded_within_captured",
+                condition=Q(refunded_amount__lte=F("captured_amount")),
+            ),
+            models.CheckConstraint(
+                name="transaction_capture_day_0_99", condition=Q(capture_day__lte=99)
+            ),
+            models.CheckConstraint(
+                name="transaction_card_number_masked",
+                condition=Q(card_number="") | Q(card_number__regex=r"^[0-9]{4}\.[0-9]{2}$"),
+            ),
+            models.CheckConstraint(
+                name="transaction_status_valid", condition=Q(status__in=[s.value for s in Status])
+            ),
+            models.CheckConstraint(
+                name="transaction_duplication_has_source",
+                condition=Q(origin="FEED", source__isnull=True)
+                | Q(origin="DUPLICATION", source__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Search by number across days and shops (the unique key serves shop + day + number).
+            models.Index(fields=["transaction_id"], name="transaction_by_number"),
+            # Date-ordered lists, per shop and across the shops of a scope.
+            models.Index(fields=["merchant", "payment_at", "id"], name="transaction_shop_by_time"),
+            models.Index(fields=["payment_at", "id"], name="transaction_by_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant.merchant_id} {self.payment_date:%Y-%m-%d} {self.transaction_id}"
