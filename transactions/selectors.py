@@ -1,10 +1,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 
 from merchants.models import Merchant
+from merchants.selectors import merchants_visible_to, user_has_right
 
+from .feed import normalise_transaction_id
 from .models import Transaction
 
 
@@ -45,3 +48,32 @@ def merchants_day_summary(
         if row["accepted_amount"]:
             summary.amounts[row["currency_code"]] = row["accepted_amount"]
     return [summaries[m.pk] for m in shops]
+
+
+def transactions_visible_to(*, user, right: str = "view") -> QuerySet[Transaction]:
+    """The transactions of the shops on which `user` holds `right`: every list starts here."""
+    return Transaction.objects.filter(merchant__in=merchants_visible_to(user=user, right=right))
+
+
+def transaction_get(
+    *, user, merchant_id: str, payment_date: dt.date, transaction_id: str, right: str = "view"
+) -> Transaction:
+    """One transaction by its Sips key, as `user` may reach it.
+
+    Outside the user's scope it does not exist (Transaction.DoesNotExist → 404 / code 25, so ids
+    cannot be probed); inside it but without `right`, PermissionDenied (403 / code 40).
+    """
+    transaction = (
+        transactions_visible_to(user=user)
+        .select_related("merchant", "source__merchant")
+        .get(
+            merchant__merchant_id=merchant_id,
+            payment_date=payment_date,
+            transaction_id=normalise_transaction_id(transaction_id),
+        )
+    )
+    if right != "view" and not user_has_right(
+        user=user, merchant=transaction.merchant, right=right
+    ):
+        raise PermissionDenied
+    return transaction
