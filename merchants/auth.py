@@ -1,0 +1,54 @@
+"""Logging in: by username or e-mail address, one account however it is named (django-axes)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+def user_by_login(login: str):
+    """The active-or-not user a login names: its username, else its (unique) e-mail address."""
+    User = get_user_model()
+    login = (login or "").strip()
+    if not login:
+        return None
+    user = User.objects.filter(username=login).first()
+    if user is None and "@" in login:
+        matches = list(User.objects.filter(email__iexact=login)[:2])
+        # An address shared by two accounts names neither: ask for the username.
+        user = matches[0] if len(matches) == 1 else None
+    return user
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """ModelBackend that also accepts the account's e-mail address in the username field."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        user = user_by_login(username)
+        if user is None:
+            # Same cost as a real check, so timing does not tell which logins exist.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    # Bank staff run the console: every model permission, by the flag (not is_superuser).
+    def has_perm(self, user_obj, perm, obj=None):
+        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+            return True
+        return super().has_perm(user_obj, perm, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+            return True
+        return super().has_module_perms(user_obj, app_label)
+
+
+def axes_username(request, credentials) -> str:
+    """Axes counts failures per account: `alice` and `alice@shop.fr` are the same account."""
+    login = (credentials or {}).get("username") or request.POST.get("username", "")
+    user = user_by_login(login)
+    return user.get_username() if user else (login or "").strip().lower()
