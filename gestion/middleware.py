@@ -85,3 +85,24 @@ class IdleSessionMiddleware:
                 samesite="Lax",
             )
         return response
+
+
+class PaymentServerWebMiddleware:
+    """The payment-server account feeds transactions through the API and does nothing else: a
+    web session of it, however obtained, is ended and the request goes on as anonymous."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_payment_server
+            and not request.path.startswith("/api/")
+        ):
+            logout(request)
+        return self.get_response(request)

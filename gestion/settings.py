@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gestion.middleware.IdleSessionMiddleware",
+    "gestion.middleware.PaymentServerWebMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -184,7 +185,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsPersonAccount"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gestion.api.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -5,7 +5,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
 from .models import Access, AuditRecord, Merchant, MerchantGroup, PaymentMeans, User
 from .services import (
@@ -172,7 +171,6 @@ class MerchantAdmin(AuditedAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @never_cache
     def rotate_secret_view(self, request, pk):
         merchant = get_object_or_404(Merchant, pk=pk)
         if not self.has_change_permission(request, merchant):

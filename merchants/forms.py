@@ -16,6 +16,14 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = 254
 
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_payment_server:
+            raise forms.ValidationError(
+                _("This account feeds transactions through the API: it has no web access."),
+                code="machine_account",
+            )
+
 
 class AccessPointField(forms.ChoiceField):
     """One access point of the actor's: "shop:<pk>" or "group:<pk>"."""

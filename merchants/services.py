@@ -204,7 +204,7 @@ def _check_target(*, actor: User, user: User) -> None:
 
 
 def _check_point(*, actor: User, merchant: Merchant | None, group: MerchantGroup | None) -> None:
-    shops, groups = manageable_points(actor=actor)
+    shops, groups = manageable_points(user=actor)
     if (merchant is None) == (group is None):
         raise UserAdminRefused(_("Choose one shop or one group of shops."))
     if merchant is not None and not shops.filter(pk=merchant.pk).exists():
