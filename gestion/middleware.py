@@ -59,9 +59,10 @@ class IdleSessionMiddleware:
         last = request.session.get(IDLE_SESSION_KEY)
         if last is None:
             request.session[IDLE_SESSION_KEY] = last = now
+        signed = request.get_signed_cookie(IDLE_COOKIE, default=None, salt=_idle_salt(request))
         try:
-            seen = float(request.get_signed_cookie(IDLE_COOKIE, salt=_idle_salt(request)))
-        except (KeyError, ValueError, TypeError):
+            seen = float(signed) if signed is not None else last
+        except ValueError:
             seen = last
         last = max(last, seen)
         if now - last >= settings.SESSION_IDLE_TIMEOUT:

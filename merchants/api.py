@@ -1,6 +1,7 @@
 """The shops a user may see, read-only for merchant staff; bank staff may change settings."""
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -48,6 +49,14 @@ class NotForPaymentServer:
 class ShopListView(NotForPaymentServer, APIView):
     """GET /api/v1/shops/: the shops in the caller's scope."""
 
+    @extend_schema(
+        operation_id="shops_list",
+        summary="The shops in my scope",
+        responses=inline_serializer(
+            "ShopList",
+            {"response_code": serializers.CharField(), "shops": ShopSerializer(many=True)},
+        ),
+    )
     def get(self, request):
         shops = (
             merchants_visible_to(user=request.user)
@@ -71,10 +80,29 @@ class ShopDetailView(NotForPaymentServer, APIView):
         except Merchant.DoesNotExist:
             raise NotFound("Shop not found.") from None
 
+    @extend_schema(
+        operation_id="shops_retrieve",
+        summary="One shop's settings",
+        responses={
+            200: inline_serializer(
+                "ShopAnswer", {"response_code": serializers.CharField(), "shop": ShopSerializer()}
+            ),
+            404: OpenApiResponse(description='{"response_code": "25"}: not in your scope'),
+        },
+    )
     def get(self, request, merchant_id):
         shop = self._shop(request, merchant_id)
         return Response({"response_code": "00", "shop": ShopSerializer(shop).data})
 
+    @extend_schema(
+        operation_id="shops_partial_update",
+        summary="Change a shop's settings (bank staff only)",
+        request={"application/json": {"type": "object"}},
+        responses={
+            200: OpenApiResponse(description='{"response_code": "00", "shop": {…}}'),
+            403: OpenApiResponse(description='{"response_code": "40"}: not bank staff'),
+        },
+    )
     def patch(self, request, merchant_id):
         shop = self._shop(request, merchant_id)
         if not request.user.is_bank_staff:
