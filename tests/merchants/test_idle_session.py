@@ -19,11 +19,11 @@ def test_idle_for_15_minutes_logs_out_with_a_message(client, user):
         assert client.get("/").status_code == 200
 
         traveller.shift(dt.timedelta(minutes=15))
-        response = client.get("/")
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
 
         assert response.status_code == 302
         assert response.url.startswith("/accounts/login/")
-        page = client.get(response.url).content.decode()
+        page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "15 minutes" in page
         # And stays logged out.
         assert client.get("/").status_code == 302

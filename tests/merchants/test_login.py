@@ -58,7 +58,7 @@ def test_log_out_ends_the_session(client, alice):
 def test_the_payment_server_account_cannot_log_in_on_the_web(client, db):
     UserFactory(username="feed", is_payment_server=True)
 
-    response = _login(client, "feed")
+    response = _login(client, "feed", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "no web access" in response.content.decode()
@@ -97,7 +97,7 @@ def test_five_failures_from_one_address_lock_that_address(client, alice):
 
 def test_the_lockout_page_says_why_and_for_how_long(client, alice):
     for _ in range(5):
-        response = _login(client, "alice", "wrong")
+        response = _login(client, "alice", "wrong", HTTP_ACCEPT_LANGUAGE="en")
 
     page = response.content.decode()
     assert response.status_code == 429
@@ -134,11 +134,19 @@ def test_password_change_needs_the_old_password(client, alice):
 
     refused = client.post(
         "/accounts/password_change/",
-        {"old_password": "wrong", "new_password1": "Autre-mot-2026", "new_password2": "Autre-mot-2026"},
+        {
+            "old_password": "wrong",
+            "new_password1": "Autre-mot-2026",
+            "new_password2": "Autre-mot-2026",
+        },
     )
     changed = client.post(
         "/accounts/password_change/",
-        {"old_password": PASSWORD, "new_password1": "Autre-mot-2026", "new_password2": "Autre-mot-2026"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Autre-mot-2026",
+            "new_password2": "Autre-mot-2026",
+        },
     )
 
     assert refused.status_code == 200

@@ -17,7 +17,13 @@ def world(db):
     grant(colleague, Access.Role.CONSULTER, merchant=mine)
     stranger = UserFactory(username="stranger")
     grant(stranger, Access.Role.OPERATOR, merchant=other)
-    return {"mine": mine, "other": other, "admin": admin, "colleague": colleague, "stranger": stranger}
+    return {
+        "mine": mine,
+        "other": other,
+        "admin": admin,
+        "colleague": colleague,
+        "stranger": stranger,
+    }
 
 
 @pytest.fixture
@@ -125,7 +131,8 @@ def test_a_user_admin_cannot_give_a_group_reaching_beyond_its_scope(ua, world):
     with pytest.raises(UserAdminRefused):
         access_grant(actor=world["admin"], user=world["colleague"], role="CONSULTER", group=group)
     response = ua.post(
-        f"/users/{world['colleague'].pk}/grant/", {"role": "CONSULTER", "point": f"group:{group.pk}"}
+        f"/users/{world['colleague'].pk}/grant/",
+        {"role": "CONSULTER", "point": f"group:{group.pk}"},
     )
     assert response.status_code == 400
 
