@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "merchants.auth.LockoutBackend",  # django-axes
     "merchants.auth.UsernameOrEmailBackend",
 ]
 

@@ -1,6 +1,7 @@
 """Logging in: by username or e-mail address, one account however it is named (django-axes)."""
 
 from django.contrib.auth import get_user_model
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -52,3 +53,17 @@ def axes_username(request, credentials) -> str:
     login = (credentials or {}).get("username") or request.POST.get("username", "")
     user = user_by_login(login)
     return user.get_username() if user else (login or "").strip().lower()
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, skipped when there is no request to count against.
+
+    Every login from the web passes its request (LoginView, the admin); a call without one comes
+    from code (Django's test Client.login, a shell) and is not a guess from the internet. Axes'
+    own backend refuses such calls outright, which would break Client.login in every test.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

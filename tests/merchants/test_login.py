@@ -159,3 +159,9 @@ def test_every_form_carries_a_csrf_token(client, alice):
     assert "csrfmiddlewaretoken" in client.get("/accounts/login/").content.decode()
     client.force_login(alice)
     assert "csrfmiddlewaretoken" in client.get("/accounts/profile/").content.decode()
+
+
+def test_the_test_clients_login_still_works_with_the_lockout_backend(client, alice):
+    assert client.login(username="alice", password=PASSWORD)
+    assert client.login(username="alice@shop.test", password=PASSWORD)
+    assert _logged_in(client)
