@@ -1,7 +1,7 @@
 """Logging in: by username or e-mail address, one account however it is named (django-axes)."""
 
-from django.contrib.auth import get_user_model
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
