@@ -46,28 +46,6 @@ class AuditedAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, obj=obj, action=AuditRecord.Action.DELETE)
         super().delete_queryset(request, queryset)
 
-    def save_related(self, request, form, formsets, change):
-        before = {
-            name: (list(form.initial.get(name) or []))
-            for name, field in form.fields.items()
-            if name in form.changed_data and hasattr(field, "queryset")
-        }
-        super().save_related(request, form, formsets, change)
-        # Many-to-many fields are saved here, after save_model: record them now.
-        m2m = {name: (old, getattr(form.instance, name).all()) for name, old in before.items()}
-        m2m = {
-            name: values
-            for name, values in m2m.items()
-            if form.instance._meta.get_field(name).many_to_many
-        }
-        if m2m and change:
-            audit_record(
-                actor=request.user,
-                obj=form.instance,
-                action=AuditRecord.Action.CHANGE,
-                changes=m2m,
-            )
-
     def save_formset(self, request, form, formset, change):
         changed = [
             f

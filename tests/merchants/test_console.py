@@ -218,3 +218,47 @@ def test_a_bad_journal_address_is_refused_and_changes_nothing(bank, shop):
     shop.refresh_from_db()
     assert shop.journal_email == "old@shop.test"
     assert not AuditRecord.objects.exists()
+
+
+def test_a_groups_shops_changed_in_the_console_are_audited(client, bank, shop):
+    from tests.factories import make_group
+
+    second = make_merchant("029800266211111", name="Autre")
+    group = make_group("Réseau", shop)
+
+    response = client.post(
+        f"/admin/merchants/merchantgroup/{group.pk}/change/",
+        {"name": "Réseau", "merchants": [shop.pk, second.pk]},
+    )
+
+    assert response.status_code == 302
+    record = AuditRecord.objects.get(object_type="merchants.merchantgroup")
+    assert record.field == "merchants"
+    assert record.old_value == str(shop)
+    assert record.new_value == ", ".join(sorted([str(shop), str(second)]))
+
+
+def test_making_someone_bank_staff_in_the_console_is_audited(client, bank, db):
+    user = UserFactory(username="promoted")
+    data = {
+        "username": "promoted",
+        "email": user.email,
+        "is_active": "on",
+        "is_bank_staff": "on",
+        "language": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+        "accesses-TOTAL_FORMS": "0",
+        "accesses-INITIAL_FORMS": "0",
+        "accesses-MIN_NUM_FORMS": "0",
+        "accesses-MAX_NUM_FORMS": "1000",
+    }
+
+    response = client.post(f"/admin/merchants/user/{user.pk}/change/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert user.is_bank_staff
+    assert AuditRecord.objects.filter(
+        object_id=str(user.pk), field="is_bank_staff", old_value="false", new_value="true"
+    ).exists()
