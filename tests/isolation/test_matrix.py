@@ -55,7 +55,8 @@ def _piece_text(pattern, kwargs) -> str:
     if kwargs is not None:
         for name, start, end, _body in reversed(list(_named_groups(text))):
             text = text[:start] + str(kwargs[name]) + text[end:]
-    return text.replace("\\", "")
+    # DRF's format-suffix routes end in "/?": an optional slash, written as one.
+    return text.removesuffix("/?").replace("\\", "") + ("/" if text.endswith("/?") else "")
 
 
 def _kwarg_names(pattern) -> tuple[str, ...]:
@@ -94,7 +95,13 @@ def _placeholder_kwargs(endpoint: Endpoint) -> dict:
     """For a route naming no object: a value each kwarg's pattern accepts ("1", or the first
     alternative of a regex like (?P<app_label>auth|merchants))."""
     values = dict.fromkeys(endpoint.kwarg_names, "1")
+    if "format" in values:
+        values["format"] = "json"  # DRF's format-suffix routes
     for piece in endpoint.pieces:
+        if piece.pattern.__class__.__name__ == "RoutePattern":
+            for name, converter in piece.pattern.converters.items():
+                if "FormatSuffix" in type(converter).__name__:
+                    values[name] = ".json"  # <drf_format_suffix:format> includes its dot
         if piece.pattern.__class__.__name__ == "RegexPattern":
             for name, _s, _e, body in _named_groups(str(piece.pattern)):
                 first = body.split("|")[0]
@@ -179,9 +186,9 @@ def _verdict(response, want: str, api: bool, route: Route, right: str) -> str | 
 
 
 def _call(client, endpoint, route, method, target, api):
-    kwargs = (route.kwargs or DEFAULT_KWARGS.get(route.kind) or (lambda t: None))(target)
-    if kwargs is None:
-        kwargs = _placeholder_kwargs(endpoint)
+    builder = route.kwargs or DEFAULT_KWARGS.get(route.kind) or (lambda t: {})
+    # What the entry does not give (DRF's "format", a kind "none" route's kwargs): placeholders.
+    kwargs = {**_placeholder_kwargs(endpoint), **builder(target)}
     url = endpoint.url(kwargs)
     if method == "get":
         return client.get(url)
