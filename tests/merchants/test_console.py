@@ -262,3 +262,17 @@ def test_making_someone_bank_staff_in_the_console_is_audited(client, bank, db):
     assert AuditRecord.objects.filter(
         object_id=str(user.pk), field="is_bank_staff", old_value="false", new_value="true"
     ).exists()
+
+
+def test_the_shop_page_links_to_its_own_audit_history(client, bank, shop):
+    other = make_merchant("029800266211111", name="Autre")
+    merchant_update(actor=bank, merchant_pk=shop.pk, changes={"name": "Mine renamed"})
+    merchant_update(actor=bank, merchant_pk=other.pk, changes={"name": "Other renamed"})
+
+    page = client.get(f"/admin/merchants/merchant/{shop.pk}/change/").content.decode()
+    link = f"/admin/merchants/auditrecord/?object_type=merchants.merchant&object_id={shop.pk}"
+    history = client.get(link).content.decode()
+
+    assert link in page
+    assert "Mine renamed" in history
+    assert "Other renamed" not in history

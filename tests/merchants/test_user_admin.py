@@ -189,3 +189,15 @@ def test_a_consulter_has_no_user_pages(client, world):
 
     assert client.get("/users/").status_code == 403
     assert client.get(f"/users/{world['admin'].pk}/").status_code == 404
+
+
+def test_a_deactivated_users_open_session_ends(ua, world):
+    from django.test import Client
+
+    theirs = Client()
+    theirs.force_login(world["colleague"])
+    assert theirs.get("/").status_code == 200
+
+    ua.post(f"/users/{world['colleague'].pk}/deactivate/")
+
+    assert theirs.get("/").status_code == 302
