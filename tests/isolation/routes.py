@@ -18,8 +18,8 @@ route is "<namespace>:<route pattern>"; "*" wildcards as in fnmatch):
 - read / write: the right GET / the write method needs, or None if the route does not serve it:
   "public" (anyone), "login" (any logged-in person), "view", "operate", "manage_users", "bank"
   (bank staff), "payment_server" (the feed account). For kind "none", "view" means "any person;
-  the page is filtered": the matrix then checks that no merchant_id outside the role's scope
-  appears in the answer.
+  the page is filtered": the matrix then checks that no merchant_id, and no order_id of a
+  transaction, of a shop outside the role's scope appears in any 200 answer to GET.
 - kwargs: target -> the URL kwargs (target.merchant / .transaction / .operation / .user and
   .placement, see world.py). Defaults exist for every kind (see DEFAULT_KWARGS); for kind "none"
   each kwarg gets a placeholder.

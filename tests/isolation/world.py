@@ -64,8 +64,10 @@ class World:
     actors: dict[str, User | None]
     tokens: dict[str, str]
 
-    def marker(self, placement: str) -> str:
-        return self.targets[placement].merchant.merchant_id
+    def markers(self, placement: str) -> list[str]:
+        """Strings that only an answer about that placement's shop can contain."""
+        target = self.targets[placement]
+        return [target.merchant.merchant_id, target.transaction.order_id]
 
 
 def build_world() -> World:
@@ -74,7 +76,12 @@ def build_world() -> World:
     group = make_group(f"G{n}", shops["own"], shops["group"])
     targets = {}
     for placement, shop in shops.items():
-        tr = make_transaction(shop, status=Status.CAPTURED, captured_amount=10000)
+        tr = make_transaction(
+            shop,
+            status=Status.CAPTURED,
+            captured_amount=10000,
+            order_id=f"ORDER-{placement.upper()}-W{n}",
+        )
         operation = Operation.objects.create(
             transaction=tr,
             merchant=shop,
