@@ -234,6 +234,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies the client's address is the Nth from the right in X-Forwarded-For;
+# without it every login would come from the proxy and five failures would lock everyone out.
+GESTION_REVERSE_PROXIES = env.int("GESTION_REVERSE_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "merchants.auth.client_ip"
 
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 

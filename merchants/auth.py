@@ -67,3 +67,18 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request) -> str | None:
+    """The address failures are counted against (axes): REMOTE_ADDR, or behind
+    GESTION_REVERSE_PROXIES proxies the address the outermost of them saw. Entries further left
+    in X-Forwarded-For are the client's to write, so they are never trusted."""
+    from django.conf import settings
+
+    proxies = settings.GESTION_REVERSE_PROXIES
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core import mail
+from django.test import Client
 
 from tests.factories import UserFactory
 
@@ -165,3 +166,16 @@ def test_the_test_clients_login_still_works_with_the_lockout_backend(client, ali
     assert client.login(username="alice", password=PASSWORD)
     assert client.login(username="alice@shop.test", password=PASSWORD)
     assert _logged_in(client)
+
+
+def test_behind_a_proxy_failures_count_against_the_forwarded_address(client, alice, settings):
+    settings.GESTION_REVERSE_PROXIES = 1
+    UserFactory(username="bob")
+    for n in range(5):
+        _login(client, f"nobody{n}", "wrong", HTTP_X_FORWARDED_FOR="6.6.6.6")
+
+    # Same proxy (REMOTE_ADDR), other client: not locked; the guesser's address is.
+    assert _login(client, "alice", HTTP_X_FORWARDED_FOR="6.6.6.6").status_code == 429
+    assert _login(Client(), "bob", HTTP_X_FORWARDED_FOR="7.7.7.7").status_code == 302
+    # A client cannot dodge by writing its own X-Forwarded-For: the proxy appends the real one.
+    assert _login(client, "alice", HTTP_X_FORWARDED_FOR="1.2.3.4, 6.6.6.6").status_code == 429
