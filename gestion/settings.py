@@ -4,6 +4,7 @@ Every value a deployment changes is an environment variable; the defaults are th
 (SQLite, a filesystem Celery broker, e-mail to the console) so that a fresh checkout runs alone.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -42,7 +43,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gestion.console.BankConsoleAdminConfig",  # django.contrib.admin, bank staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "transactions",
     "operations",
     "journals",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     "gestion.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gestion.middleware.IdleSessionMiddleware",
+    "gestion.middleware.PaymentServerWebMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gestion.urls"
@@ -89,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gestion.context_processors.shell",
+                "gestion.context_processors.session_idle",
             ],
         },
     },
@@ -113,6 +119,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "merchants.auth.LockoutBackend",  # django-axes
+    "merchants.auth.UsernameOrEmailBackend",
 ]
 
 LOGIN_URL = "login"
@@ -173,7 +185,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsPersonAccount"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gestion.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -204,3 +216,38 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sessions (Sips rule): a warning after 13 minutes idle, logged out after 15 (gestion.middleware).
+SESSION_IDLE_TIMEOUT = 15 * 60
+SESSION_IDLE_WARNING = 13 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 60 * 60
+
+# Failed logins (django-axes): 5 failures for an account, or from an address, lock it for
+# 15 minutes; every attempt is recorded (AccessAttempt, AccessFailureLog, AccessLog).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "merchants.auth.axes_username"
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies the client's address is the Nth from the right in X-Forwarded-For;
+# without it every login would come from the proxy and five failures would lock everyone out.
+GESTION_REVERSE_PROXIES = env.int("GESTION_REVERSE_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "merchants.auth.client_ip"
+
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SESSION_COOKIE_NAME = "__Secure-sessionid"
+    CSRF_COOKIE_NAME = "__Secure-csrftoken"
+    X_FRAME_OPTIONS = "DENY"

@@ -170,3 +170,52 @@ class Access(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.role} {self.merchant or self.group}"
+
+
+class AuditRecord(models.Model):
+    """One change made in the bank staff console or by a user administrator: append-only.
+
+    A change to several fields of one object is several rows sharing `at` and the actor.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "CREATE", _("Created")
+        CHANGE = "CHANGE", _("Changed")
+        DELETE = "DELETE", _("Deleted")
+        ROTATE_SECRET = "ROTATE_SECRET", _("Secret key rotated")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # Kept as written, so the record still names its author once the account is gone.
+    actor_username = models.CharField(_("by (username)"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    field = models.CharField(_("field"), max_length=64, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_at"),
+            models.Index(fields=["-at", "-id"], name="audit_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="audit_action_valid",
+                condition=Q(action__in=["CREATE", "CHANGE", "DELETE", "ROTATE_SECRET"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Access, Merchant
+from .models import Access, AuditRecord, Merchant, MerchantGroup, User
 
 # A right → the roles that carry it. OPERATOR includes CONSULTER (DOMAIN.md "Who uses it").
 RIGHTS: dict[str, frozenset[str]] = {
@@ -35,3 +35,49 @@ def merchants_visible_to(*, user, right: str = "view") -> QuerySet[Merchant]:
 
 def user_has_right(*, user, merchant: Merchant, right: str) -> bool:
     return merchants_visible_to(user=user, right=right).filter(pk=merchant.pk).exists()
+
+
+def manageable_points(*, user) -> tuple[QuerySet[Merchant], QuerySet[MerchantGroup]]:
+    """The access points on which `user` may give roles: the shops of its USER_ADMIN scope, and
+    the groups every shop of which lies in that scope (a group reaching beyond it is refused)."""
+    shops = merchants_visible_to(user=user, right="manage_users")
+    if not user or not user.is_authenticated or not user.is_active:
+        return shops, MerchantGroup.objects.none()
+    if user.is_bank_staff:
+        return shops, MerchantGroup.objects.all()
+    beyond = Merchant.objects.exclude(pk__in=shops.values("pk"))
+    reaching_beyond = MerchantGroup.objects.filter(merchants__in=beyond).values("pk")
+    groups = (
+        MerchantGroup.objects.filter(merchants__in=shops).exclude(pk__in=reaching_beyond).distinct()
+    )
+    return shops, groups
+
+
+def users_manageable_by(*, actor) -> QuerySet[User]:
+    """The users a user administrator sees: those holding a role on a shop of its scope or on a
+    group touching it. Bank staff see everyone; nobody else sees bank staff or machine accounts."""
+    if not actor or not actor.is_authenticated or not actor.is_active:
+        return User.objects.none()
+    if actor.is_bank_staff:
+        return User.objects.all()
+    shops = merchants_visible_to(user=actor, right="manage_users")
+    touching = Access.objects.filter(Q(merchant__in=shops) | Q(group__merchants__in=shops))
+    return User.objects.filter(
+        pk__in=touching.values("user_id"),
+        is_bank_staff=False,
+        is_payment_server=False,
+        is_superuser=False,
+        is_staff=False,
+    )
+
+
+def audit_history(*, actor, object_type: str | None = None, object_id: str | None = None):
+    """The audit history, newest first: bank staff only."""
+    if not actor or not actor.is_authenticated or not actor.is_bank_staff:
+        return AuditRecord.objects.none()
+    records = AuditRecord.objects.select_related("actor").order_by("-at", "-id")
+    if object_type:
+        records = records.filter(object_type=object_type)
+    if object_id:
+        records = records.filter(object_id=object_id)
+    return records

@@ -1,7 +1,13 @@
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import keys
-from .models import Merchant
+from .models import Access, AuditRecord, Merchant, MerchantGroup, User
+from .selectors import manageable_points, users_manageable_by
 
 
 def merchant_create(
@@ -11,8 +17,11 @@ def merchant_create(
     country: str = Merchant.Country.FR,
     environment: str = Merchant.Environment.DEMO,
     journal_email: str = "",
+    actor: User | None = None,
 ) -> tuple[Merchant, str]:
-    """Create a shop with a fresh secret key; → (shop, the secret in clear, to show once)."""
+    """Create a shop with a fresh secret key; → (shop, the secret in clear, to show once).
+
+    With an `actor` (the console), the creation is recorded in the audit history."""
     secret = keys.generate_secret()
     ciphertext, key_id = keys.encrypt(secret)
     merchant = Merchant(
@@ -26,12 +35,27 @@ def merchant_create(
         encryption_key_id=key_id,
     )
     merchant.full_clean()
-    merchant.save()
+    with transaction.atomic():
+        merchant.save()
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                obj=merchant,
+                action=AuditRecord.Action.CREATE,
+                changes={
+                    "merchant_id": ("", merchant_id),
+                    "name": ("", name),
+                    "environment": ("", environment),
+                    "journal_email": ("", journal_email),
+                },
+            )
     return merchant, secret
 
 
-def merchant_rotate_secret(*, merchant_pk: int) -> tuple[Merchant, str]:
-    """A new shop secret replaces the old one; its version goes up by one. → (shop, new secret)."""
+def merchant_rotate_secret(*, merchant_pk: int, actor: User | None = None) -> tuple[Merchant, str]:
+    """A new shop secret replaces the old one; its version goes up by one. → (shop, new secret).
+
+    The audit history records the version change, never the key."""
     secret = keys.generate_secret()
     ciphertext, key_id = keys.encrypt(secret)
     with transaction.atomic():
@@ -42,6 +66,18 @@ def merchant_rotate_secret(*, merchant_pk: int) -> tuple[Merchant, str]:
         merchant.save(
             update_fields=["secret_key_encrypted", "encryption_key_id", "secret_key_version"]
         )
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                obj=merchant,
+                action=AuditRecord.Action.ROTATE_SECRET,
+                changes={
+                    "secret_key_version": (
+                        merchant.secret_key_version - 1,
+                        merchant.secret_key_version,
+                    )
+                },
+            )
     return merchant, secret
 
 
@@ -63,3 +99,259 @@ def merchants_reencrypt_secrets() -> int:
             merchant.save(update_fields=["secret_key_encrypted", "encryption_key_id"])
             changed += 1
     return changed
+
+
+# ---------------------------------------------------------------- audit history
+
+
+def _audit_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set) or hasattr(value, "all"):
+        items = value.all() if hasattr(value, "all") else value
+        return ", ".join(sorted(str(v) for v in items))
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    obj,
+    action: str,
+    changes: dict[str, tuple] | None = None,
+    at: dt.datetime | None = None,
+) -> list[AuditRecord]:
+    """Record who changed what on `obj`, with each field's old and new value (one row a field).
+
+    Call it inside the transaction that makes the change, so both commit or neither."""
+    at = at or timezone.now()
+    common = {
+        "actor": actor if actor is not None and actor.pk else None,
+        "actor_username": actor.get_username() if actor is not None else "",
+        "at": at,
+        "action": action,
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+    }
+    rows = [
+        AuditRecord(field=name, old_value=_audit_text(old), new_value=_audit_text(new), **common)
+        for name, (old, new) in (changes or {}).items()
+        if action != AuditRecord.Action.CHANGE or _audit_text(old) != _audit_text(new)
+    ]
+    if not rows and action != AuditRecord.Action.CHANGE:
+        rows = [AuditRecord(**common)]
+    return AuditRecord.objects.bulk_create(rows)
+
+
+# ---------------------------------------------------------------- shop settings (bank staff)
+
+# What the console may change with merchant_update; the secret key has its own service.
+MERCHANT_SETTINGS = ("name", "country", "environment", "journal_email", "is_active")
+
+
+def merchant_update(*, actor: User, merchant_pk: int, changes: dict) -> Merchant:
+    """Change a shop's settings: bank staff only (a merchant asks its adviser, FAQ 4). Audited."""
+    if not (actor.is_active and actor.is_bank_staff):
+        raise PermissionDenied(_("Only bank staff may change a shop's settings."))
+    unknown = set(changes) - set(MERCHANT_SETTINGS)
+    if unknown:
+        raise ValidationError(
+            _("These settings cannot be changed here: %(names)s.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_pk)
+        before = {name: getattr(merchant, name) for name in changes}
+        for name, value in changes.items():
+            setattr(merchant, name, value)
+        merchant.full_clean()
+        changed = [name for name in changes if before[name] != getattr(merchant, name)]
+        if changed:
+            merchant.save(update_fields=changed)
+            audit_record(
+                actor=actor,
+                obj=merchant,
+                action=AuditRecord.Action.CHANGE,
+                changes={name: (before[name], getattr(merchant, name)) for name in changed},
+            )
+    return merchant
+
+
+# ---------------------------------------------------------------- users (USER_ADMIN, bank staff)
+
+
+class UserAdminRefused(Exception):
+    """A user administrator asked for something beyond its rights (escalation, other shops)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _check_target(*, actor: User, user: User) -> None:
+    if user.pk == actor.pk:
+        raise UserAdminRefused(_("You cannot change your own rights or account."))
+    if not actor.is_bank_staff and (
+        user.is_bank_staff or user.is_payment_server or user.is_superuser or user.is_staff
+    ):
+        raise UserAdminRefused(_("Only bank staff manage this account."))
+    if not users_manageable_by(actor=actor).filter(pk=user.pk).exists():
+        # Outside the actor's scope the user does not exist for them (404 at the edge).
+        raise User.DoesNotExist
+
+
+def _check_point(*, actor: User, merchant: Merchant | None, group: MerchantGroup | None) -> None:
+    shops, groups = manageable_points(user=actor)
+    if (merchant is None) == (group is None):
+        raise UserAdminRefused(_("Choose one shop or one group of shops."))
+    if merchant is not None and not shops.filter(pk=merchant.pk).exists():
+        raise UserAdminRefused(_("You do not manage the users of this shop."))
+    if group is not None and not groups.filter(pk=group.pk).exists():
+        raise UserAdminRefused(_("You do not manage the users of every shop of this group."))
+
+
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    email: str,
+    role: str,
+    merchant: Merchant | None = None,
+    group: MerchantGroup | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+) -> User:
+    """A user administrator creates a merchant user with one role on one of its access points.
+
+    The new account has no password: it sets one through the invitation (password reset) link.
+    Never bank staff, never a payment server: those flags are not parameters."""
+    if not actor.is_active:
+        raise UserAdminRefused(_("Your account is not active."))
+    _check_point(actor=actor, merchant=merchant, group=group)
+    if role not in Access.Role.values:
+        raise UserAdminRefused(_("Unknown role."))
+    with transaction.atomic():
+        user = User(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+        )
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        access = Access.objects.create(user=user, role=role, merchant=merchant, group=group)
+        audit_record(
+            actor=actor,
+            obj=user,
+            action=AuditRecord.Action.CREATE,
+            changes={"username": ("", username), "email": ("", email), "access": ("", access)},
+        )
+    return user
+
+
+def access_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    merchant: Merchant | None = None,
+    group: MerchantGroup | None = None,
+) -> Access:
+    """Give `user` a role on one of the actor's access points (never to oneself)."""
+    _check_target(actor=actor, user=user)
+    _check_point(actor=actor, merchant=merchant, group=group)
+    if role not in Access.Role.values:
+        raise UserAdminRefused(_("Unknown role."))
+    with transaction.atomic():
+        access, created = Access.objects.get_or_create(
+            user=user, role=role, merchant=merchant, group=group
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                obj=user,
+                action=AuditRecord.Action.CHANGE,
+                changes={"access": ("", access)},
+            )
+    return access
+
+
+def access_revoke(*, actor: User, access_pk: int) -> None:
+    """Take a role back, on one of the actor's access points only (never one's own)."""
+    with transaction.atomic():
+        access = Access.objects.select_for_update().select_related("user").get(pk=access_pk)
+        _check_target(actor=actor, user=access.user)
+        _check_point(actor=actor, merchant=access.merchant, group=access.group)
+        text = str(access)
+        access.delete()
+        audit_record(
+            actor=actor,
+            obj=access.user,
+            action=AuditRecord.Action.CHANGE,
+            changes={"access": (text, "")},
+        )
+
+
+def user_deactivate(*, actor: User, user_pk: int) -> User:
+    """Deactivate a user whose every access lies in the actor's scope; their tokens stop too."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_pk)
+        _check_target(actor=actor, user=user)
+        for access in user.accesses.select_related("merchant", "group"):
+            try:
+                _check_point(actor=actor, merchant=access.merchant, group=access.group)
+            except UserAdminRefused:
+                raise UserAdminRefused(
+                    _("This user also works for shops you do not manage: ask bank staff.")
+                ) from None
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            Token.objects.filter(user=user).delete()
+            audit_record(
+                actor=actor,
+                obj=user,
+                action=AuditRecord.Action.CHANGE,
+                changes={"is_active": (True, False)},
+            )
+    return user
+
+
+# ---------------------------------------------------------------- own profile and API token
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """A user's saved language (blank: follow the browser)."""
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["language"])
+    return user
+
+
+def api_token_create(*, user: User) -> str:
+    """A new API token for `user`, replacing any previous one; → its key, to show once.
+
+    The token carries exactly the user's rights (it authenticates as the user)."""
+    from rest_framework.authtoken.models import Token
+
+    if not user.is_active:
+        raise PermissionDenied
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """Revoke the user's API token; → whether there was one."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _count = Token.objects.filter(user=user).delete()
+    return bool(deleted)

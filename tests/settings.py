@@ -15,3 +15,5 @@ from gestion.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Axes logs every login at INFO: noise in test output.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405

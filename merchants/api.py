@@ -1,0 +1,119 @@
+"""The shops a user may see, read-only for merchant staff; bank staff may change settings."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gestion.api import error_response
+
+from .models import Merchant
+from .selectors import merchants_visible_to
+from .services import MERCHANT_SETTINGS, merchant_update
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    payment_means = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Merchant
+        fields = [
+            "merchant_id",
+            "name",
+            "country",
+            "environment",
+            "journal_email",
+            "is_active",
+            "secret_key_version",
+            "payment_means",
+        ]
+        read_only_fields = fields
+
+    def get_payment_means(self, obj) -> list[dict]:
+        return [
+            {"means": p.means, "contract_number": p.contract_number}
+            for p in obj.payment_means.all()
+        ]
+
+
+class NotForPaymentServer:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.user.is_payment_server:
+            # It feeds transactions and is told nothing else.
+            raise PermissionDenied
+
+
+class ShopListView(NotForPaymentServer, APIView):
+    """GET /api/v1/shops/: the shops in the caller's scope."""
+
+    @extend_schema(
+        operation_id="shops_list",
+        summary="The shops in my scope",
+        responses=inline_serializer(
+            "ShopList",
+            {"response_code": serializers.CharField(), "shops": ShopSerializer(many=True)},
+        ),
+    )
+    def get(self, request):
+        shops = (
+            merchants_visible_to(user=request.user)
+            .prefetch_related("payment_means")
+            .order_by("merchant_id")
+        )
+        return Response({"response_code": "00", "shops": ShopSerializer(shops, many=True).data})
+
+
+class ShopDetailView(NotForPaymentServer, APIView):
+    """GET/PATCH /api/v1/shops/<merchant_id>/: PATCH is bank staff's (FAQ 4: the journal
+    address is changed by the adviser, never by the merchant)."""
+
+    def _shop(self, request, merchant_id) -> Merchant:
+        try:
+            return (
+                merchants_visible_to(user=request.user)
+                .prefetch_related("payment_means")
+                .get(merchant_id=merchant_id)
+            )
+        except Merchant.DoesNotExist:
+            raise NotFound("Shop not found.") from None
+
+    @extend_schema(
+        operation_id="shops_retrieve",
+        summary="One shop's settings",
+        responses={
+            200: inline_serializer(
+                "ShopAnswer", {"response_code": serializers.CharField(), "shop": ShopSerializer()}
+            ),
+            404: OpenApiResponse(description='{"response_code": "25"}: not in your scope'),
+        },
+    )
+    def get(self, request, merchant_id):
+        shop = self._shop(request, merchant_id)
+        return Response({"response_code": "00", "shop": ShopSerializer(shop).data})
+
+    @extend_schema(
+        operation_id="shops_partial_update",
+        summary="Change a shop's settings (bank staff only)",
+        request={"application/json": {"type": "object"}},
+        responses={
+            200: OpenApiResponse(description='{"response_code": "00", "shop": {…}}'),
+            403: OpenApiResponse(description='{"response_code": "40"}: not bank staff'),
+        },
+    )
+    def patch(self, request, merchant_id):
+        shop = self._shop(request, merchant_id)
+        if not request.user.is_bank_staff:
+            raise PermissionDenied("Only bank staff may change a shop's settings.")
+        if not isinstance(request.data, dict):
+            return error_response("30", "ERROR IN CALL PARAMETERS STRUCTURE (body)", 400)
+        unknown = sorted(set(request.data) - set(MERCHANT_SETTINGS))
+        if unknown:
+            return error_response("12", f"INVALID KEYWORD IN PARAMETER ({unknown[0]})", 400)
+        try:
+            shop = merchant_update(actor=request.user, merchant_pk=shop.pk, changes=request.data)
+        except ValidationError as error:
+            return error_response("12", "; ".join(error.messages), 400)
+        return Response({"response_code": "00", "shop": ShopSerializer(shop).data})

@@ -1,0 +1,84 @@
+"""Logging in: by username or e-mail address, one account however it is named (django-axes)."""
+
+from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+def user_by_login(login: str):
+    """The active-or-not user a login names: its username, else its (unique) e-mail address."""
+    User = get_user_model()
+    login = (login or "").strip()
+    if not login:
+        return None
+    user = User.objects.filter(username=login).first()
+    if user is None and "@" in login:
+        matches = list(User.objects.filter(email__iexact=login)[:2])
+        # An address shared by two accounts names neither: ask for the username.
+        user = matches[0] if len(matches) == 1 else None
+    return user
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """ModelBackend that also accepts the account's e-mail address in the username field."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        user = user_by_login(username)
+        if user is None:
+            # Same cost as a real check, so timing does not tell which logins exist.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    # Bank staff run the console: every model permission, by the flag (not is_superuser).
+    def has_perm(self, user_obj, perm, obj=None):
+        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+            return True
+        return super().has_perm(user_obj, perm, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+            return True
+        return super().has_module_perms(user_obj, app_label)
+
+
+def axes_username(request, credentials) -> str:
+    """Axes counts failures per account: `alice` and `alice@shop.fr` are the same account."""
+    login = (credentials or {}).get("username") or request.POST.get("username", "")
+    user = user_by_login(login)
+    return user.get_username() if user else (login or "").strip().lower()
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, skipped when there is no request to count against.
+
+    Every login from the web passes its request (LoginView, the admin); a call without one comes
+    from code (Django's test Client.login, a shell) and is not a guess from the internet. Axes'
+    own backend refuses such calls outright, which would break Client.login in every test.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request) -> str | None:
+    """The address failures are counted against (axes): REMOTE_ADDR, or behind
+    GESTION_REVERSE_PROXIES proxies the address the outermost of them saw. Entries further left
+    in X-Forwarded-For are the client's to write, so they are never trusted."""
+    from django.conf import settings
+
+    proxies = settings.GESTION_REVERSE_PROXIES
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")

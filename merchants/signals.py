@@ -1,0 +1,16 @@
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+
+from gestion.middleware import IDLE_SESSION_KEY
+
+from .selectors import manageable_points
+
+
+@receiver(user_logged_in, dispatch_uid="gestion_session_start")
+def session_start(sender, request, user, **kwargs):
+    """A session starts active (the idle clock), and knows once whether to offer "Users"."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[IDLE_SESSION_KEY] = timezone.now().timestamp()
+    request.session["gestion_can_manage_users"] = manageable_points(user=user)[0].exists()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create, name="user-create"),
+    path("users/<int:pk>/", views.user_detail, name="user-detail"),
+    path("users/<int:pk>/grant/", views.user_grant, name="user-grant"),
+    path("users/<int:pk>/accesses/<int:access_pk>/revoke/", views.user_revoke, name="user-revoke"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
+    path("shops/<str:merchant_id>/", views.shop_detail, name="shop-detail"),
+]

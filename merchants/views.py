@@ -1,0 +1,259 @@
+"""Pages for merchant staff: their profile and API token, their users (USER_ADMIN), a shop."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
+
+from . import services
+from .forms import AccessGrantForm, JournalEmailForm, ProfileForm, UserCreateForm
+from .models import Merchant, User
+from .selectors import manageable_points, merchants_visible_to, users_manageable_by
+
+# ---------------------------------------------------------------- session and profile
+
+
+@require_GET
+@login_required
+def keepalive(request):
+    """The idle warning's "stay logged in": a request is activity (gestion.middleware)."""
+    return HttpResponse(status=204)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"language": user.language})
+    if request.method == "POST" and form.is_valid():
+        services.user_set_language(user=user, language=form.cleaned_data["language"])
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("profile")
+    token = Token.objects.filter(user=user).first()
+    return render(
+        request,
+        "merchants/profile.html",
+        {"form": form, "token": token, "new_token": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def profile_token(request):
+    """Create (or regenerate) or revoke one's own API token; a new key is shown this once."""
+    if request.POST.get("action") == "revoke":
+        if services.api_token_revoke(user=request.user):
+            messages.success(request, _("Your API token is revoked."))
+        return redirect("profile")
+    key = services.api_token_create(user=request.user)
+    response = render(
+        request,
+        "merchants/profile.html",
+        {
+            "form": ProfileForm(initial={"language": request.user.language}),
+            "token": Token.objects.filter(user=request.user).first(),
+            "new_token": key,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- users (USER_ADMIN)
+
+
+def _require_user_admin(user) -> None:
+    if not manageable_points(user=user)[0].exists():
+        raise PermissionDenied
+
+
+def _managed_user(request, pk) -> User:
+    """A user of the actor's scope; any other is unknown here (404, ids cannot be probed)."""
+    return get_object_or_404(users_manageable_by(actor=request.user), pk=pk)
+
+
+def _send_invitation(request, user: User) -> None:
+    context = {
+        "user": user,
+        "inviter": request.user,
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    send_mail(
+        subject=_("Your gestion account"),
+        message=render_to_string("registration/invitation_email.txt", context, request=request),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+@login_required
+@require_GET
+def user_list(request):
+    _require_user_admin(request.user)
+    users = (
+        users_manageable_by(actor=request.user)
+        .prefetch_related("accesses__merchant", "accesses__group")
+        .order_by("username", "pk")
+    )
+    return render(request, "merchants/user_list.html", {"users": users})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    _require_user_admin(request.user)
+    form = UserCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                **data["point"],
+            )
+        except services.UserAdminRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            _send_invitation(request, user)
+            messages.success(
+                request, _("%(user)s is created and invited by e-mail.") % {"user": user}
+            )
+            return redirect("user-detail", pk=user.pk)
+    return render(
+        request,
+        "merchants/user_create.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_GET
+def user_detail(request, pk):
+    target = _managed_user(request, pk)
+    return render(
+        request,
+        "merchants/user_detail.html",
+        {
+            "target": target,
+            "accesses": target.accesses.select_related("merchant", "group").order_by("pk"),
+            "grant_form": AccessGrantForm(actor=request.user),
+            "is_self": target.pk == request.user.pk,
+        },
+    )
+
+
+def _refused(request, refused) -> HttpResponse:
+    return render(request, "merchants/refused.html", {"message": refused.message}, status=403)
+
+
+@login_required
+@require_POST
+def user_grant(request, pk):
+    target = _managed_user(request, pk)
+    form = AccessGrantForm(request.POST, actor=request.user)
+    if not form.is_valid():
+        return render(
+            request,
+            "merchants/user_detail.html",
+            {
+                "target": target,
+                "accesses": target.accesses.select_related("merchant", "group").order_by("pk"),
+                "grant_form": form,
+            },
+            status=400,
+        )
+    try:
+        services.access_grant(
+            actor=request.user,
+            user=target,
+            role=form.cleaned_data["role"],
+            **form.cleaned_data["point"],
+        )
+    except services.UserAdminRefused as refused:
+        return _refused(request, refused)
+    messages.success(request, _("The role is given."))
+    return redirect("user-detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def user_revoke(request, pk, access_pk):
+    target = _managed_user(request, pk)
+    access = get_object_or_404(target.accesses, pk=access_pk)
+    try:
+        services.access_revoke(actor=request.user, access_pk=access.pk)
+    except services.UserAdminRefused as refused:
+        return _refused(request, refused)
+    messages.success(request, _("The role is taken back."))
+    return redirect("user-detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def user_deactivate(request, pk):
+    target = _managed_user(request, pk)
+    try:
+        services.user_deactivate(actor=request.user, user_pk=target.pk)
+    except services.UserAdminRefused as refused:
+        return _refused(request, refused)
+    messages.success(request, _("%(user)s can no longer log in.") % {"user": target})
+    return redirect("users")
+
+
+# ---------------------------------------------------------------- a shop's settings
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_detail(request, merchant_id):
+    """A shop's settings, read-only for merchant staff; bank staff change the journal address."""
+    try:
+        merchant = merchants_visible_to(user=request.user).get(merchant_id=merchant_id)
+    except Merchant.DoesNotExist:
+        raise Http404 from None
+    form = JournalEmailForm(request.POST or None, initial={"journal_email": merchant.journal_email})
+    if request.method == "POST":
+        if not request.user.is_bank_staff:
+            # FAQ 4: a merchant asks its adviser; the form is not even shown to it.
+            raise PermissionDenied
+        if form.is_valid():
+            services.merchant_update(
+                actor=request.user,
+                merchant_pk=merchant.pk,
+                changes={"journal_email": form.cleaned_data["journal_email"]},
+            )
+            messages.success(request, _("The journal address is changed."))
+            return redirect(reverse("shop-detail", args=[merchant.merchant_id]))
+    return render(
+        request,
+        "merchants/shop_detail.html",
+        {
+            "merchant": merchant,
+            "payment_means": merchant.payment_means.order_by("means"),
+            "form": form if request.user.is_bank_staff else None,
+        },
+        status=400 if form.is_bound else 200,
+    )

@@ -1,0 +1,138 @@
+"""The isolation matrix's classification of every route: ONE entry per route, here.
+
+tests/isolation/test_matrix.py walks the whole URLconf (the DRF routes included), and fails on
+any route that no entry below classifies. An entry says what a route's kwargs name and which
+right each method needs; the matrix then tries it as every role on an object of the user's own
+shop, of a shop of its group, and of a shop outside its scope.
+
+How to classify a route (key: its URL name, namespaced if it is, e.g. "admin:index"; an unnamed
+route is "<namespace>:<route pattern>"; "*" wildcards as in fnmatch):
+
+    "transaction-detail": Route(kind="transaction", read="view"),
+
+- kind: the object the kwargs name: "transaction", "operation", "journal", "user", "shop", or
+  "none" (a list, a form, a page about the user itself). For an object kind, the matrix expects
+  404 (API response_code 25) when the role cannot see that object (it lacks the kind's seeing
+  right there: "view", or "manage_users" for a user) and 403 (API 40) when it sees it but lacks
+  the method's right.
+- read / write: the right GET / the write method needs, or None if the route does not serve it:
+  "public" (anyone), "login" (any logged-in person), "view", "operate", "manage_users", "bank"
+  (bank staff), "payment_server" (the feed account). For kind "none", "view" means "any person;
+  the page is filtered": the matrix then checks that no merchant_id, and no order_id of a
+  transaction, of a shop outside the role's scope appears in any 200 answer to GET.
+- kwargs: target -> the URL kwargs (target.merchant / .transaction / .operation / .user and
+  .placement, see world.py). Defaults exist for every kind (see DEFAULT_KWARGS); for kind "none"
+  each kwarg gets a placeholder.
+- strict_allow=False: only for routes whose own rules refuse the allowed role on placeholder
+  kwargs (the Django admin); their allowed cases then only check for no server error.
+- data: target -> the body of the write (form fields, or JSON for /api/); write_method: "post"
+  (default), "patch", "put" or "delete".
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+RIGHTS = ("public", "login", "view", "operate", "manage_users", "bank", "payment_server")
+KINDS = ("transaction", "operation", "journal", "user", "shop", "none")
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str = "none"
+    read: str | None = None
+    write: str | None = None
+    kwargs: Callable | None = None
+    data: Callable | None = None
+    write_method: str = "post"
+    # False: the route's own rules may refuse the allowed role for other reasons (Django admin's
+    # read-only models answer 403 to bank staff): its allowed cases only check for no 5xx.
+    strict_allow: bool = True
+
+    def __post_init__(self):
+        assert self.kind in KINDS, self.kind
+        assert self.read in (*RIGHTS, None), self.read
+        assert self.write in (*RIGHTS, None), self.write
+        assert self.write_method in ("post", "patch", "put", "delete"), self.write_method
+
+
+def transaction_kwargs(t) -> dict:
+    """The Sips key of the target's transaction, as /transactions/<mid>/<date>/<tid>/ names it."""
+    tr = t.transaction
+    return {
+        "merchant_id": tr.merchant.merchant_id,
+        "payment_date": tr.payment_date.isoformat(),
+        "transaction_id": tr.transaction_id,
+    }
+
+
+DEFAULT_KWARGS: dict[str, Callable] = {
+    "transaction": transaction_kwargs,
+    "operation": lambda t: {"pk": t.operation.pk},
+    "user": lambda t: {"pk": t.user.pk},
+    "shop": lambda t: {"merchant_id": t.merchant.merchant_id},
+    # No journal model yet: a journal route gives its own kwargs (create one for t.merchant).
+}
+
+_public = Route(read="public", write="public")
+
+ROUTES: dict[str, Route] = {
+    # ---- foundation
+    "home": Route(read="view"),
+    "api-transactions": Route(write="payment_server", data=lambda t: {}),
+    "api-schema": Route(read="public"),
+    "api-docs": Route(read="public"),
+    "set_language": _public,
+    # ---- django admin = the bank staff console: everything in it is bank staff's
+    "admin:*": Route(read="bank", write="bank", strict_allow=False),
+    "admin:logout": _public,  # ends whatever session there is, then back to a login page
+    # ---- logging in and out, passwords (issue 3)
+    "login": _public,
+    "logout": Route(write="public"),
+    "password_reset": _public,
+    "password_reset_done": Route(read="public"),
+    "password_reset_confirm": Route(
+        read="public", write="public", kwargs=lambda t: {"uidb64": "MQ", "token": "x-y"}
+    ),
+    "password_reset_complete": Route(read="public"),
+    "password_change": Route(read="login", write="login"),
+    "password_change_done": Route(read="login"),
+    "profile": Route(read="login", write="login", data=lambda t: {"language": "en"}),
+    "profile-token": Route(write="login", data=lambda t: {"action": "create"}),
+    "keepalive": Route(read="login"),
+    # ---- users (USER_ADMIN)
+    "users": Route(read="manage_users"),
+    "user-create": Route(
+        read="manage_users",
+        write="manage_users",
+        data=lambda t: {
+            "username": f"new-{t.placement}",
+            "email": f"new-{t.placement}@example.test",
+            "role": "CONSULTER",
+            "point": f"shop:{t.merchant.pk}",
+        },
+    ),
+    "user-detail": Route(kind="user", read="manage_users"),
+    "user-grant": Route(
+        kind="user",
+        write="manage_users",
+        data=lambda t: {"role": "OPERATOR", "point": f"shop:{t.merchant.pk}"},
+    ),
+    "user-revoke": Route(
+        kind="user",
+        write="manage_users",
+        kwargs=lambda t: {"pk": t.user.pk, "access_pk": t.user.accesses.get().pk},
+    ),
+    "user-deactivate": Route(kind="user", write="manage_users"),
+    # ---- a shop's settings: merchant staff read them, bank staff change them (FAQ 4)
+    "shop-detail": Route(
+        kind="shop", read="view", write="bank", data=lambda t: {"journal_email": "new@x.test"}
+    ),
+    "api-shops": Route(read="view"),
+    "api-shop": Route(
+        kind="shop",
+        read="view",
+        write="bank",
+        write_method="patch",
+        data=lambda t: {"journal_email": "new@x.test"},
+    ),
+}
