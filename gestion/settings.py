@@ -204,3 +204,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Cash-management operations (issue 5). No operation during the nightly remittance (Paris time,
+# [start, end)); the batch itself runs at the start of the window.
+REMITTANCE_WINDOW = tuple(env.list("GESTION_REMITTANCE_WINDOW", default=["22:00", "23:00"]))
+# Idempotency-Key answers are replayed for at least this long (hours), then purged.
+IDEMPOTENCY_KEYS_KEPT_HOURS = env.int("GESTION_IDEMPOTENCY_KEYS_KEPT_HOURS", default=48)

@@ -55,3 +55,35 @@ def operations_possible(transaction: Transaction) -> dict[str, int | None]:
         for op in MERCHANT_OPERATIONS
         if is_allowed(transaction, op) and (max_amount(transaction, op) or op == DUPLICATE)
     }
+
+
+def outcome(transaction: Transaction, operation: str, amount: int, *, on_date) -> dict:
+    """The fields an accepted VALIDATE / CANCEL / REFUND changes, status included (DOMAIN.md).
+
+    VALIDATE: TO_CAPTURE on `on_date`, the unvalidated remainder released (amount = validated).
+    CANCEL: amount reduced; nothing left → CANCELLED. REFUND: refunded amount grows; all of the
+    captured amount refunded → TO_CREDIT, else it stays CAPTURED. The caller checked the rules.
+    """
+    if operation == VALIDATE:
+        return {"status": Status.TO_CAPTURE, "amount": amount, "capture_date": on_date}
+    if operation == CANCEL:
+        left = transaction.amount - amount
+        return {"amount": left, "status": Status.CANCELLED if left == 0 else transaction.status}
+    if operation == REFUND:
+        refunded = transaction.refunded_amount + amount
+        total = refunded == transaction.captured_amount
+        return {
+            "refunded_amount": refunded,
+            "status": Status.TO_CREDIT if total else Status.CAPTURED,
+        }
+    return {}
+
+
+def batch_outcome(transaction: Transaction, kind: str) -> tuple[dict, int]:
+    """What the nightly batch's `kind` changes on `transaction`, and the amount it records."""
+    _before, after = BATCH_TRANSITIONS[kind]
+    if kind == "CAPTURE":
+        return {"status": after, "captured_amount": transaction.amount}, transaction.amount
+    if kind == "CREDIT":
+        return {"status": after}, transaction.refunded_amount
+    return {"status": after}, transaction.amount
