@@ -338,7 +338,15 @@ def test_the_duplicate_takes_its_capture_mode_and_delay_when_given(merchant, ope
     assert new.capture_date == NOW.date() + dt.timedelta(days=3)
 
 
-@pytest.mark.parametrize("amount,status,code", [(1005, Status.REFUSED, "05"), (1050, Status.TO_CAPTURE, "00"), (1000, Status.TO_CAPTURE, "00"), (1034, Status.REFUSED, "34")])  # fmt: skip
+@pytest.mark.parametrize(
+    "amount,status,code",
+    [
+        (1005, Status.REFUSED, "05"),
+        (1050, Status.TO_CAPTURE, "00"),
+        (1000, Status.TO_CAPTURE, "00"),
+        (1034, Status.REFUSED, "34"),
+    ],
+)
 def test_the_new_authorisation_follows_the_demo_rule_of_the_last_two_digits(
     merchant, operator, amount, status, code
 ):
