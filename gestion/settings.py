@@ -210,3 +210,14 @@ if not DEBUG:
 REMITTANCE_WINDOW = tuple(env.list("GESTION_REMITTANCE_WINDOW", default=["22:00", "23:00"]))
 # Idempotency-Key answers are replayed for at least this long (hours), then purged.
 IDEMPOTENCY_KEYS_KEPT_HOURS = env.int("GESTION_IDEMPOTENCY_KEYS_KEPT_HOURS", default=48)
+from celery.schedules import crontab  # noqa: E402
+
+# The remittance at 22:00 Paris (CELERY_TIMEZONE), one task per shop; keys purged at 04:30.
+CELERY_BEAT_SCHEDULE["remittance"] = {
+    "task": "operations.tasks.remittance_dispatch",
+    "schedule": crontab(hour=22, minute=0),
+}
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
+    "task": "operations.tasks.idempotency_keys_purge_task",
+    "schedule": crontab(hour=4, minute=30),
+}
