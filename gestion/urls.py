@@ -7,6 +7,7 @@ from transactions import views as transaction_views
 
 api_v1 = [
     path("", include("transactions.api_urls")),
+    path("", include("operations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
