@@ -9,4 +9,4 @@ def operations_visible_to(*, user) -> QuerySet[Operation]:
     """The operations of the shops `user` may see, with what a list shows of each row."""
     return Operation.objects.filter(
         merchant__in=merchants_visible_to(user=user, right="view")
-    ).select_related("merchant", "user", "transaction", "new_transaction")
+    ).select_related("merchant", "user", "transaction__merchant", "new_transaction__merchant")
