@@ -16,6 +16,14 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     DUPLICATE: frozenset(Status.values),
 }
 
+# Statuses where an operation has used up its amount rather than being out of place: a refund of
+# a transaction refunded in full, or a cancel of one cancelled in full, is "amount too high" (51,
+# at most 0) — what twenty concurrent refunds past the total get, whichever commits first.
+EXHAUSTED_IN: dict[str, frozenset[str]] = {
+    REFUND: frozenset({Status.TO_CREDIT, Status.CREDITED}),
+    CANCEL: frozenset({Status.CANCELLED}),
+}
+
 # Refusals that mean no card reached the server: nothing to duplicate from (ours).
 NO_CARD_ON_FILE_CODES = frozenset({"30", "12"})
 
@@ -33,9 +41,23 @@ def can_duplicate(transaction: Transaction) -> bool:
     ) and bool(transaction.card_number)
 
 
+def is_validated(transaction: Transaction) -> bool:
+    """TO_CAPTURE in VALIDATION mode: the merchant validated it (DOMAIN.md: a validation cannot
+    be undone, so it is no longer cancellable; refund it once captured). This is also what makes
+    a cancel racing a validation of the same transaction lose or win alone."""
+    from .models import CaptureMode
+
+    return (
+        transaction.status == Status.TO_CAPTURE
+        and transaction.capture_mode == CaptureMode.VALIDATION
+    )
+
+
 def is_allowed(transaction: Transaction, operation: str) -> bool:
     if operation == DUPLICATE:
         return can_duplicate(transaction)
+    if operation == CANCEL and is_validated(transaction):
+        return False
     return transaction.status in ALLOWED_FROM[operation]
 
 

@@ -83,6 +83,17 @@ def _check_amount_given(amount):
 def check(t: Transaction, kind: str, amount) -> None:
     """The rules of `kind` on `t` as it is now (lifecycle's table), or OperationRefused."""
     _check_amount_given(amount)
+    if t.status in lifecycle.EXHAUSTED_IN.get(kind, ()):
+        raise OperationRefused(
+            code="51",
+            message=_("The amount is too high: at most %(max)s.")
+            % {"max": format_amount(0, t.currency_code)},
+        )
+    if kind == lifecycle.CANCEL and lifecycle.is_validated(t):
+        raise OperationRefused(
+            code="24",
+            message=_("A validated transaction cannot be cancelled: refund it once captured."),
+        )
     if not lifecycle.is_allowed(t, kind):
         raise OperationRefused(
             code="24",

@@ -88,7 +88,8 @@ def test_a_duplicate_answers_with_the_new_transaction(api, merchant):
         (Status.TO_CAPTURE, "refund", {"amount": 100}, "24", 409),
         (Status.CAPTURED, "refund", {"amount": 10001}, "51", 422),
         (Status.TO_VALIDATE, "validate", {"amount": 10001}, "51", 422),
-        (Status.CANCELLED, "cancel", {"amount": 1}, "24", 409),
+        (Status.CANCELLED, "validate", {"amount": 1}, "24", 409),
+        (Status.CREDITED, "refund", {"amount": 1}, "51", 422),
     ],
 )
 def test_refusals_answer_their_code_and_http_status(api, merchant, status, kind, body, code, http):

@@ -120,8 +120,12 @@ def test_refunding_the_rest_makes_it_to_credit(merchant, operator):
 # --- refusals, every operation × every status ---------------------------------------------------
 
 
+EXHAUSTED = {"REFUND": {Status.TO_CREDIT, Status.CREDITED}, "CANCEL": {Status.CANCELLED}}
+
+
 @pytest.mark.parametrize(
-    "kind,status", [(k, s) for k in SERVICES for s in ALL if s not in ALLOWED[k]]
+    "kind,status",
+    [(k, s) for k in SERVICES for s in ALL if s not in ALLOWED[k] | EXHAUSTED.get(k, set())],
 )
 def test_an_operation_from_a_status_it_is_not_allowed_from_is_refused_24(
     merchant, operator, kind, status
@@ -158,6 +162,21 @@ def test_one_cent_over_the_maximum_is_refused_51(merchant, operator, kind, statu
     assert "100,00" in error.message  # the ceiling, as a French user writes it
     assert amounts(t) == before
     assert Operation.objects.get(transaction=t).response_code == "51"
+
+
+@pytest.mark.parametrize(
+    "kind,status", [(k, s) for k, statuses in EXHAUSTED.items() for s in statuses]
+)
+def test_refunding_a_refunded_or_cancelling_a_cancelled_one_is_too_high_51(
+    merchant, operator, kind, status
+):
+    t = in_status(merchant, status)
+    before = amounts(t)
+
+    error = refused(kind, t, 1, operator)
+
+    assert (error.code, amounts(t)) == ("51", before)
+    assert "0,00" in error.message
 
 
 def test_a_refund_is_capped_by_what_is_left_to_refund(merchant, operator):
@@ -208,8 +227,9 @@ def test_a_cancel_a_refund_or_a_validation_cannot_be_undone_by_another_operation
     t = in_status(merchant, Status.TO_CAPTURE)
     run("CANCEL", t, 10000, operator)
 
-    for kind in SERVICES:
-        assert refused(kind, t, 1, operator).code == "24"
+    assert {kind: refused(kind, t, 1, operator).code for kind in SERVICES} == {
+        "VALIDATE": "24", "CANCEL": "51", "REFUND": "24",
+    }  # fmt: skip
 
 
 # --- the remittance window ----------------------------------------------------------------------
@@ -375,3 +395,14 @@ def test_the_database_refuses_an_over_refund_or_an_over_cancel(merchant):
         Transaction.objects.filter(pk=t.pk).update(refunded_amount=10001)
     with pytest.raises(IntegrityError), transaction.atomic():
         Transaction.objects.filter(pk=t.pk).update(amount=-1)
+
+
+def test_a_validated_transaction_can_no_longer_be_cancelled(merchant, operator):
+    t = in_status(merchant, Status.TO_VALIDATE)
+    run("VALIDATE", t, 10000, operator)
+
+    error = refused("CANCEL", t, 1, operator)
+
+    assert error.code == "24"
+    assert "validated" in error.message or "validée" in error.message
+    assert amounts(t) == (Status.TO_CAPTURE, 10000, 0, 0)
