@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gestion.money import format_amount
-from merchants.selectors import user_has_right
+from merchants.selectors import merchants_visible_to
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions import lifecycle
 from transactions.feed import FeedError
@@ -65,13 +65,6 @@ def _check_window(now):
                 "(Paris time). Please try again later."
             )
             % {"start": start, "end": end},
-        )
-
-
-def _check_right(user, t: Transaction):
-    if user is None or not user_has_right(user=user, merchant=t.merchant, right="operate"):
-        raise OperationRefused(
-            code="40", message=_("You are not allowed to perform operations on this shop.")
         )
 
 
@@ -144,18 +137,29 @@ def _record(
     )
 
 
-def _locked(pk: int) -> Transaction:
-    return Transaction.objects.select_for_update().select_related("merchant").get(pk=pk)
+def _locked(pk: int, user) -> tuple[Transaction, bool]:
+    """The transaction row locked (not its shop's: operations on one shop run in parallel), and
+    whether `user` may operate on it — one round trip on the usual path."""
+    rows = Transaction.objects.select_for_update(of=("self",)).select_related("merchant")
+    if user is not None:
+        operable = merchants_visible_to(user=user, right="operate")
+        t = rows.filter(pk=pk, merchant__in=operable).first()
+        if t is not None:
+            return t, True
+    return rows.get(pk=pk), False
 
 
 def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operation:
     now = now or timezone.now()
     refusal = None
     with db.atomic(durable=True):
-        t = _locked(transaction.pk)
+        t, may_operate = _locked(transaction.pk, user)
         try:
             _check_window(now)
-            _check_right(user, t)
+            if not may_operate:
+                raise OperationRefused(
+                    code="40", message=_("You are not allowed to perform operations on this shop.")
+                )
             operation = apply(t, now)
         except OperationRefused as refused:
             refusal = refused
