@@ -167,8 +167,8 @@ class OperationView(APIView):
             )
         except OperationRefused as refused:
             return _refusal(refused.code, refused.message)
+        # The row as the service left it (locked, updated, committed): no need to read it again.
         shown = operation.new_transaction or operation.transaction
-        shown = Transaction.objects.select_related("merchant", "source__merchant").get(pk=shown.pk)
         return 200, {
             "response_code": "00",
             "operation": dict(OperationSerializer(operation).data),
