@@ -221,3 +221,7 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
     "task": "operations.tasks.idempotency_keys_purge_task",
     "schedule": crontab(hour=4, minute=30),
 }
+# One name in the API schema for the transaction statuses (operations show two of them).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["TransactionStatusEnum"] = (
+    "transactions.models.Status"
+)

@@ -96,6 +96,7 @@ class OperationView(APIView):
             503: OpenApiResponse(description="99 temporary problem (remittance window)"),
         },
         summary="Validate, cancel, refund or duplicate a transaction",
+        operation_id="transaction_operation",
     )
     def post(self, request, merchant_id, payment_date, transaction_id, kind):
         if getattr(request.user, "language", ""):
