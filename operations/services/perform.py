@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from .cash import (
     OperationRefused,
     transaction_cancel,
@@ -38,7 +40,7 @@ def operation_perform(
             now=now,
         )
     if kind not in AMOUNT_SERVICES:
-        raise OperationRefused(code="12", message="Unknown operation.")
+        raise OperationRefused(code="12", message=_("Unknown operation."))
     return AMOUNT_SERVICES[kind](
         transaction=transaction, amount=amount, user=user, origin=origin, now=now
     )
