@@ -22,13 +22,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(*calls):
-    """Run the calls at once (a barrier), each thread on its own connection; their outcomes."""
+    """Run the calls at once (a barrier), each thread on its own connection; their outcomes
+    (an Operation's response code, a refusal's code, or what the call returned)."""
     barrier = threading.Barrier(len(calls))
 
     def attempt(call):
         try:
             barrier.wait()
-            return call().response_code
+            result = call()
+            return getattr(result, "response_code", result)
         except OperationRefused as refused:
             return refused.code
         finally:
@@ -92,19 +94,10 @@ def test_the_remittance_and_an_operator_on_the_same_rows_never_both_apply(mercha
                 codes.add("00")
             except OperationRefused as refused:
                 codes.add(refused.code)
-
-        class Done:
-            response_code = ",".join(sorted(codes))
-
-        return Done()
+        return ",".join(sorted(codes))
 
     def remit():
-        done = remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22))
-
-        class Done:
-            response_code = str(done["CAPTURE"])
-
-        return Done()
+        return remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22))["CAPTURE"]
 
     race(cancel_all, remit)
 
@@ -120,3 +113,24 @@ def test_the_remittance_and_an_operator_on_the_same_rows_never_both_apply(mercha
         else:
             assert t.status == Status.CAPTURED and kinds == {"CAPTURE"}
             assert t.captured_amount == 10000
+
+
+def test_a_double_submit_at_the_same_instant_performs_once(merchant, operator):
+    from django.test import Client
+
+    t = in_status(merchant, Status.CAPTURED)
+    url = (
+        f"/transactions/{merchant.merchant_id}/{t.payment_date:%Y-%m-%d}/{t.transaction_id}/refund/"
+    )
+    confirm = {"amount": "1000", "token": "3b0e8a52-5d0c-4d7e-9d8a-0c1b2f1f7a10", "step": "confirm"}
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(operator)
+
+    def submit(client):
+        return lambda: client.post(url, confirm).status_code
+
+    assert race(*[submit(c) for c in clients]) == [302, 302]
+    t.refresh_from_db()
+    assert t.refunded_amount == 1000
+    assert Operation.objects.filter(transaction=t).count() == 1
