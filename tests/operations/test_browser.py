@@ -24,27 +24,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as p:
+def test_operator_refunds_part_of_a_captured_transaction(live_server, merchant, operator):
+    # Database work stays outside Playwright's block: inside it an event loop runs, and the ORM
+    # would use another connection, left open when the test database is dropped.
+    t = in_status(merchant, Status.CAPTURED, amount=10000)
+    detail = (
+        f"{live_server.url}/transactions/{merchant.merchant_id}/"
+        f"{t.payment_date:%Y-%m-%d}/{t.transaction_id}/"
+    )
+    with time_machine.travel(NOW, tick=True), sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(locale="fr-FR")
-        try:
-            yield page
-        finally:
-            browser.close()
-
-
-def test_operator_refunds_part_of_a_captured_transaction(
-    live_server, browser_page, merchant, operator
-):
-    page = browser_page
-    with time_machine.travel(NOW, tick=True):
-        t = in_status(merchant, Status.CAPTURED, amount=10000)
-        detail = (
-            f"{live_server.url}/transactions/{merchant.merchant_id}/"
-            f"{t.payment_date:%Y-%m-%d}/{t.transaction_id}/"
-        )
         page.goto(f"{live_server.url}/accounts/login/?next=/")
         page.fill("input[name=username]", "operator")
         page.fill("input[name=password]", "pw-for-tests-1")
@@ -81,5 +71,6 @@ def test_operator_refunds_part_of_a_captured_transaction(
         assert "Remboursement" in message or "Refund" in message
         assert any(word in text for word in CAPTURED)
         assert "12,50\u00a0€" in text and "100,00\u00a0€" in text
+        browser.close()
     t.refresh_from_db()
     assert (t.status, t.refunded_amount) == (Status.CAPTURED, 1250)

@@ -5,6 +5,8 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connection
 
 from gestion.celery import app
 from operations.models import Operation
@@ -32,6 +34,11 @@ def test_the_dispatch_fans_out_one_task_per_shop_and_a_worker_does_them_all():
         for _ in range(2)
     ]
     app.conf.task_always_eager = False
+
+    def close_connection(**kwargs):
+        connection.close()  # the worker thread's, so the test database can be dropped
+
+    task_postrun.connect(close_connection, weak=False)
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
         # The dispatch runs here; the per-shop tasks it enqueues go through Redis to the worker.
         fanned_out = remittance_dispatch.apply(kwargs={"run_date": day.isoformat()}).get()
@@ -42,6 +49,7 @@ def test_the_dispatch_fans_out_one_task_per_shop_and_a_worker_does_them_all():
         ):
             time.sleep(0.1)
 
+    task_postrun.disconnect(close_connection)
     assert fanned_out == 3  # the shops with something due, the idle one left out
     for t in due:
         t.refresh_from_db()
