@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -102,7 +103,11 @@ class OperationView(APIView):
         if getattr(request.user, "language", ""):
             translation.activate(request.user.language)
         now = timezone.now()
-        body = request.data if isinstance(request.data, dict) else None
+        try:
+            data = request.data
+        except ParseError:
+            return error_response("12", _("The body must be a JSON object."), 400)
+        body = data if isinstance(data, dict) else None
         key = request.headers.get("Idempotency-Key")
         claim = None
         if key is not None:

@@ -108,6 +108,7 @@ AMOUNT_FIELDS = ("amount", "captured_amount", "refunded_amount")
 def preview(t: Transaction, kind: str, amount, *, now: dt.datetime | None = None) -> Preview:
     """The outcome of `kind` on `t`, computed without writing (the web confirmation step)."""
     now = now or timezone.now()
+    _check_window(now)
     check(t, kind, amount)
     changes = lifecycle.outcome(t, kind, amount, on_date=now.astimezone(PARIS).date())
     before = {f: getattr(t, f) for f in AMOUNT_FIELDS}

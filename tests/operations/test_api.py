@@ -254,3 +254,13 @@ def test_the_operations_list_is_scoped_filtered_and_cursor_paginated(api, mercha
     assert api.get("/api/v1/operations/?date_to=2026-11-25").json()["results"] == []
     bad = api.get("/api/v1/operations/?date_from=yesterday")
     assert (bad.status_code, bad.json()["response_code"]) == (400, "12")
+
+
+def test_a_body_that_is_not_json_is_an_invalid_request_12(api, merchant):
+    t = in_status(merchant, Status.CAPTURED)
+
+    response = api.post(url(t, "refund"), "{amount:", content_type="application/json")
+
+    assert (response.status_code, response.json()["response_code"]) == (400, "12")
+    t.refresh_from_db()
+    assert t.refunded_amount == 0

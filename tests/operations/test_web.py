@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 
 from operations.models import Operation
 from tests.factories import UserFactory, grant, make_merchant
-from tests.operations.conftest import NOW, in_status
+from tests.operations.conftest import NOW, in_status, paris
 from transactions.models import Status, Transaction
 
 
@@ -249,3 +249,13 @@ def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
     finally:
         views.PAGE_SIZE = old
     assert len(seen) == 14
+
+
+def test_during_the_remittance_window_the_form_says_so_before_confirmation(web, merchant):
+    t = in_status(merchant, Status.CAPTURED)
+
+    with time_machine.travel(paris(2026, 11, 26, 22, 10), tick=False):
+        response = web.post(page(t, "refund"), {"amount": "10", "step": "preview"})
+
+    html = response.content.decode()
+    assert "22:00" in html and 'name="token"' not in html
