@@ -144,9 +144,10 @@ def _locked(pk: int, user) -> tuple[Transaction, bool]:
     rows = Transaction.objects.select_for_update(of=("self",)).select_related("merchant")
     if user is not None:
         operable = merchants_visible_to(user=user, right="operate")
-        t = rows.filter(pk=pk, merchant__in=operable).first()
-        if t is not None:
-            return t, True
+        try:
+            return rows.get(pk=pk, merchant__in=operable), True
+        except Transaction.DoesNotExist:
+            pass
     return rows.get(pk=pk), False
 
 
