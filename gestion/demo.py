@@ -316,7 +316,8 @@ def _one(merchant, day, number, now, today, rng, actor):
 
     # TO_CAPTURE from here: cancelled before the remittance, or captured by it.
     capture_on = row["capture_date"]
-    if rng.random() < 0.03:
+    # A validated transaction is not cancellable (transactions.lifecycle.is_validated).
+    if rng.random() < 0.03 and mode == CaptureMode.AUTHOR_CAPTURE:
         last_moment = _remittance_at(capture_on) - dt.timedelta(minutes=1)
         at = min(payment_at + dt.timedelta(minutes=rng.randrange(5, 600)), last_moment, now)
         at = max(at, payment_at)

@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -251,3 +252,22 @@ if not DEBUG:
     SESSION_COOKIE_NAME = "__Secure-sessionid"
     CSRF_COOKIE_NAME = "__Secure-csrftoken"
     X_FRAME_OPTIONS = "DENY"
+# Cash-management operations (issue 5). No operation during the nightly remittance (Paris time,
+# [start, end)); the batch itself runs at the start of the window.
+REMITTANCE_WINDOW = tuple(env.list("GESTION_REMITTANCE_WINDOW", default=["22:00", "23:00"]))
+# Idempotency-Key answers are replayed for at least this long (hours), then purged.
+IDEMPOTENCY_KEYS_KEPT_HOURS = env.int("GESTION_IDEMPOTENCY_KEYS_KEPT_HOURS", default=48)
+
+# The remittance at 22:00 Paris (CELERY_TIMEZONE), one task per shop; keys purged at 04:30.
+CELERY_BEAT_SCHEDULE["remittance"] = {
+    "task": "operations.tasks.remittance_dispatch",
+    "schedule": crontab(hour=22, minute=0),
+}
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
+    "task": "operations.tasks.idempotency_keys_purge_task",
+    "schedule": crontab(hour=4, minute=30),
+}
+# One name in the API schema for the transaction statuses (operations show two of them).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["TransactionStatusEnum"] = (
+    "transactions.models.Status"
+)

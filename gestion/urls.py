@@ -9,6 +9,7 @@ from transactions import views as transaction_views
 api_v1 = [
     path("", include("transactions.api_urls")),
     path("", include("merchants.api_urls")),
+    path("", include("operations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -28,4 +29,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("merchants.account_urls")),
     path("", include("merchants.urls")),
+    path("", include("operations.urls")),
 ]

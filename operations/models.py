@@ -96,3 +96,27 @@ class Operation(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("An operation is never deleted.")
+
+
+class IdempotencyKey(models.Model):
+    """A request a client tagged with an Idempotency-Key (or a web form's one-time token): the
+    first answer is kept and replayed, so a retried or double-submitted operation runs once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of what the request asked (method, path, body): the same key with another → 422.
+    fingerprint = models.CharField(max_length=64)
+    # Empty while the first request is still being answered.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.key}"

@@ -180,6 +180,12 @@ class Transaction(models.Model):
             # Date-ordered lists, per shop and across the shops of a scope.
             models.Index(fields=["merchant", "payment_at", "id"], name="transaction_shop_by_time"),
             models.Index(fields=["payment_at", "id"], name="transaction_by_time"),
+            # The nightly remittance's rows: only the few not yet final (partial, stays small).
+            models.Index(
+                fields=["status", "capture_date"],
+                condition=Q(status__in=["TO_CAPTURE", "TO_CREDIT", "TO_VALIDATE"]),
+                name="transaction_remittance_due",
+            ),
         ]
 
     def __str__(self):

@@ -66,6 +66,30 @@ def _taken_keys(candidates: list[Transaction]) -> set[tuple[int, dt.date, str]]:
     return set(rows)
 
 
+def transaction_create(*, item: dict, origin: str = Origin.FEED, source=None, user=None):
+    """One transaction through the feed's rules (Sips grammar, active shop, number free that day).
+
+    Raises FeedError (94 when the number is taken). Runs inside the caller's transaction when
+    there is one (a savepoint guards the insert), so a duplication and its Operation commit
+    together.
+    """
+    values = parse_feed_item(item)
+    merchant = Merchant.objects.filter(merchant_id=values["merchant_id"], is_active=True).first()
+    if merchant is None:
+        raise FeedError(f"Invalid merchant ({values['merchant_id']})", response_code="03")
+    candidate = _build(values, merchant, origin=origin, source=source, created_by=user)
+    if _taken_keys([candidate]):
+        raise _already_processed()
+    try:
+        with transaction.atomic():
+            candidate.save(force_insert=True)
+    except IntegrityError:
+        if _taken_keys([candidate]):
+            raise _already_processed() from None
+        raise
+    return candidate
+
+
 def transactions_feed(*, items: Sequence[dict], user=None) -> list[Transaction]:
     """Store what the payment server sends: all the items, or none (FeedRejected says why).
 

@@ -135,4 +135,20 @@ ROUTES: dict[str, Route] = {
         write_method="patch",
         data=lambda t: {"journal_email": "new@x.test"},
     ),
+    # ---- cash-management operations (issue 5)
+    "operations:list": Route(read="view"),
+    "operations:operate": Route(
+        kind="transaction",
+        read="operate",
+        write="operate",
+        kwargs=lambda t: {**transaction_kwargs(t), "kind": "refund"},
+        data=lambda t: {"amount": "1,00", "step": "preview"},
+    ),
+    "api-operations": Route(read="view"),
+    "api-operation": Route(
+        kind="transaction",
+        write="operate",
+        kwargs=lambda t: {**transaction_kwargs(t), "kind": "refund"},
+        data=lambda t: {"amount": 100},
+    ),
 }

@@ -1,0 +1,178 @@
+"""Cash-management operations per second on independent transactions (issue 5: ≥ 200/s through
+the services on this machine), through the service layer and through the API.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_ops \
+        .venv/bin/python bench/operations.py --services 3000 --api 1000
+
+Drops and recreates the database named in DATABASE_URL (PostgreSQL), migrates it, creates one
+shop, an operator and captured transactions, then refunds part of each one, one after the other
+in this process: first by calling transaction_refund, then by POSTing to
+/api/v1/transactions/…/refund/ through DRF's test client (the whole Django stack, no network).
+Each operation is one durable transaction with its row lock and its Operation row. The
+remittance window is switched off for the run so that the figures do not depend on the hour.
+Prints figures; asserts nothing about time.
+"""
+
+import argparse
+import datetime as dt
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_database(url: str) -> None:
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        return
+    name = parsed.path.lstrip("/")
+    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
+    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=3000, help="refunds through the services")
+    parser.add_argument("--api", type=int, default=1000, help="refunds through the API")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes, each with its own connection"
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
+    args = parser.parse_args()
+    if args.smoke:
+        args.services, args.api = 100, 50
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_ops")
+    fresh_database(url)
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="gestion.settings",
+        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from merchants.models import Access, User
+    from merchants.services import merchant_create
+    from operations.services import transaction_refund
+    from transactions.models import Status, Transaction
+
+    settings.REMITTANCE_WINDOW = ("00:00", "00:00")  # no window during the measurement
+    call_command("migrate", verbosity=0)
+    merchant, _secret = merchant_create(
+        merchant_id="099000000000001", name="Bench shop", journal_email="bench@shop.invalid"
+    )
+    operator = User.objects.create_user("bench-operator", password="bench-only-password-1")
+    Access.objects.create(user=operator, role="OPERATOR", merchant=merchant)
+    now = timezone.now()
+    day = timezone.localdate(now) - dt.timedelta(days=1)
+    total = args.services + args.api
+    Transaction.objects.bulk_create(
+        [
+            Transaction(
+                merchant=merchant,
+                transaction_id=f"{n:06d}",
+                payment_date=day,
+                payment_at=now - dt.timedelta(days=1),
+                origin_amount=10000,
+                amount=10000,
+                captured_amount=10000,
+                currency_code="978",
+                status=Status.CAPTURED,
+                capture_date=day,
+                payment_means="CB",
+                card_number="4974.12",
+                response_code="00",
+            )
+            for n in range(1, total + 1)
+        ],
+        batch_size=2000,
+    )
+    rows = list(Transaction.objects.select_related("merchant").order_by("pk"))
+    by_service, by_api = rows[: args.services], rows[args.services :]
+
+    def in_parallel(work, items) -> float:
+        """Run `work` on `items`, shared between worker processes (forked, each with its own
+        connection, so the GIL does not serialise them); seconds."""
+        if args.workers == 1:
+            started = time.perf_counter()
+            work(items)
+            return time.perf_counter() - started
+        connection.close()  # each child opens its own
+        fork = multiprocessing.get_context("fork")
+
+        def run(share):
+            try:
+                work(share)
+            finally:
+                connection.close()
+
+        workers = [
+            fork.Process(target=run, args=(items[i :: args.workers],)) for i in range(args.workers)
+        ]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        if any(worker.exitcode for worker in workers):
+            raise SystemExit("a worker failed")
+        return elapsed
+
+    def by_services(share):
+        for t in share:
+            transaction_refund(transaction=t, amount=1050, user=operator, origin="API")
+
+    token = Token.objects.create(user=operator)
+
+    def by_http_api(share):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        for t in share:
+            response = client.post(
+                f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"
+                f"{t.transaction_id}/refund/",
+                {"amount": 1050},
+                format="json",
+            )
+            if response.status_code != 200:
+                raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
+
+    service_s = in_parallel(by_services, by_service)
+    api_s = in_parallel(by_http_api, by_api)
+
+    refunded = Transaction.objects.filter(refunded_amount=1050).count()
+    if refunded != total:
+        raise SystemExit(f"expected {total} refunded transactions, found {refunded}")
+    print(
+        f"database: {connection.vendor} ({urlparse(url).path.lstrip('/')}), "
+        f"{args.workers} worker process(es)"
+    )
+    print(
+        f"services: {args.services:,} partial refunds in {service_s:.2f} s = "
+        f"{args.services / service_s:,.0f} operations/s"
+    )
+    print(
+        f"API:      {args.api:,} partial refunds in {api_s:.2f} s = "
+        f"{args.api / api_s:,.0f} operations/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

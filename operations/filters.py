@@ -1,0 +1,67 @@
+"""The operations search: one FilterSet for the page, its CSV export and the API."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from transactions.feed import normalise_transaction_id
+
+from .models import OperationKind, OperationOrigin
+
+PARIS = ZoneInfo("Europe/Paris")
+
+RESPONSE_CODE_CHOICES = [
+    ("00", _("00 done")),
+    ("12", _("12 invalid request")),
+    ("24", _("24 incompatible with the status")),
+    ("25", _("25 transaction not found")),
+    ("40", _("40 not allowed")),
+    ("51", _("51 amount too high")),
+    ("94", _("94 number already used that day")),
+    ("99", _("99 temporary problem")),
+]
+
+
+def _paris_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
+
+
+class OperationFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(
+        label=_("From (Paris date)"),
+        method="filter_date_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To (Paris date)"),
+        method="filter_date_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Operation"), choices=OperationKind.choices)
+    merchant_id = django_filters.CharFilter(
+        label=_("Shop (merchant id)"), field_name="merchant__merchant_id"
+    )
+    user = django_filters.CharFilter(label=_("User"), field_name="user__username")
+    origin = django_filters.ChoiceFilter(label=_("Origin"), choices=OperationOrigin.choices)
+    response_code = django_filters.ChoiceFilter(
+        label=_("Response code"), choices=RESPONSE_CODE_CHOICES
+    )
+    transaction_id = django_filters.CharFilter(
+        label=_("Transaction id"), method="filter_transaction_id"
+    )
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_paris_midnight(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_paris_midnight(value + dt.timedelta(days=1)))
+
+    def filter_transaction_id(self, queryset, name, value):
+        try:
+            number = normalise_transaction_id(value)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(transaction__transaction_id=number)

@@ -1,0 +1,69 @@
+"""Idempotency keys: the same key and request → the first answer again, nothing done twice.
+
+The key row is inserted (and committed) before the operation runs: the unique constraint on
+(user, key) makes one request the owner, concurrent or later ones with the same key replay its
+answer, or learn it is still running. Answers meaning "try again" (99) free the key.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from operations.models import IdempotencyKey
+
+
+class IdempotencyConflict(Exception):
+    """The key was used for another request (`mismatch`) or its first request still runs."""
+
+    def __init__(self, *, mismatch: bool):
+        super().__init__("mismatch" if mismatch else "in progress")
+        self.mismatch = mismatch
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    body: dict
+
+
+def request_fingerprint(*parts) -> str:
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def idempotency_begin(*, user, key: str, fingerprint: str, now: dt.datetime):
+    """Claim `key` for this request (→ the IdempotencyKey) or return the first answer (Replay)."""
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=user, key=key, fingerprint=fingerprint, created_at=now
+            )
+    except IntegrityError:
+        pass
+    existing = IdempotencyKey.objects.get(user=user, key=key)
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyConflict(mismatch=True)
+    if existing.response_status is None:
+        raise IdempotencyConflict(mismatch=False)
+    return Replay(existing.response_status, existing.response_body)
+
+
+def idempotency_finish(*, record: IdempotencyKey, status: int, body: dict, retryable: bool):
+    """Keep the answer for replays; a retryable one (temporary problem) frees the key instead."""
+    if retryable:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()
+        return
+    IdempotencyKey.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+
+
+def idempotency_keys_purge(*, now: dt.datetime) -> int:
+    """Forget keys older than settings.IDEMPOTENCY_KEYS_KEPT_HOURS (at least a day)."""
+    hours = max(24, settings.IDEMPOTENCY_KEYS_KEPT_HOURS)
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=now - dt.timedelta(hours=hours)
+    ).delete()
+    return deleted

@@ -1,0 +1,48 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+
+from gestion.money import format_amount
+
+from .models import Operation
+
+
+class OperationTable(tables.Table):
+    created_at = tables.Column(verbose_name=_("Date"))
+    merchant = tables.Column(verbose_name=_("Shop"), accessor="merchant__merchant_id")
+    transaction = tables.Column(verbose_name=_("Transaction"), empty_values=())
+    kind = tables.Column(verbose_name=_("Operation"))
+    amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
+    response_code = tables.Column(verbose_name=_("Code"))
+    status = tables.Column(verbose_name=_("Status before → after"), empty_values=())
+    origin = tables.Column(verbose_name=_("Origin"))
+    user = tables.Column(verbose_name=_("User"), accessor="user__username", default="—")
+
+    class Meta:
+        model = Operation
+        fields = []
+        sequence = [
+            "created_at", "merchant", "transaction", "kind", "amount", "response_code",
+            "status", "origin", "user",
+        ]  # fmt: skip
+        orderable = False
+        attrs = {"class": "table", "data-testid": "operations-table"}
+        row_attrs = {"data-testid": "operation"}
+
+    def render_created_at(self, value):
+        return localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+    def render_transaction(self, record):
+        from .views import detail_path
+
+        t = record.transaction
+        return format_html(
+            '<a href="{}">{} · {}</a>', detail_path(t), t.payment_date.isoformat(), t.transaction_id
+        )
+
+    def render_amount(self, record):
+        return format_amount(record.amount, record.currency_code)
+
+    def render_status(self, record):
+        return f"{record.get_status_before_display()} → {record.get_status_after_display()}"

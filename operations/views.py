@@ -1,0 +1,290 @@
+"""Web: one page per operation on a transaction (form → confirmation → done once), and the
+operations list with its CSV export."""
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from gestion.money import format_amount
+from transactions import lifecycle
+from transactions.models import Status, Transaction
+from transactions.selectors import transaction_get
+
+from .filters import OperationFilter
+from .forms import ConfirmForm, DuplicateForm, OperationForm
+from .models import OperationKind, OperationOrigin
+from .selectors import operations_visible_to
+from .services import OperationRefused, preview
+from .services.idempotency import (
+    IdempotencyConflict,
+    Replay,
+    idempotency_begin,
+    idempotency_finish,
+    request_fingerprint,
+)
+from .services.perform import operation_perform
+from .tables import OperationTable
+
+
+def detail_path(t: Transaction) -> str:
+    """The transaction's detail page (transactions:detail), by its Sips key."""
+    return f"/transactions/{t.merchant.merchant_id}/{t.payment_date:%Y-%m-%d}/{t.transaction_id}/"
+
+
+def operation_path(t: Transaction, kind: str) -> str:
+    return f"{detail_path(t)}{kind.lower()}/"
+
+
+def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
+    try:
+        return transaction_get(
+            user=request.user,
+            merchant_id=merchant_id,
+            payment_date=dt.date.fromisoformat(payment_date),
+            transaction_id=transaction_id,
+            right="operate",
+        )
+    except (ValueError, Transaction.DoesNotExist):
+        raise Http404(_("Transaction not found.")) from None
+
+
+def _done_message(operation) -> str:
+    t = operation.new_transaction or operation.transaction
+    return _("%(operation)s of %(amount)s done: the transaction is now “%(status)s”.") % {
+        "operation": operation.get_kind_display(),
+        "amount": format_amount(operation.amount, operation.currency_code),
+        "status": Status(t.status).label,
+    }
+
+
+def _render(request, template, t, kind, **context):
+    return render(
+        request,
+        template,
+        {
+            "t": t,
+            "kind": kind,
+            "kind_label": OperationKind(kind).label,
+            "allowed": lifecycle.is_allowed(t, kind),
+            "action": operation_path(t, kind),
+            "detail": detail_path(t),
+            **context,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operate(request, merchant_id, payment_date, transaction_id, kind):
+    """GET: the form, amount prefilled with the most allowed. POST: the confirmation step
+    (before → after). POST with step=confirm: done once, whatever the number of submits."""
+    kind = kind.upper()
+    t = _target(request, merchant_id, payment_date, transaction_id)
+    form_class = DuplicateForm if kind == OperationKind.DUPLICATE else OperationForm
+    if request.method == "POST" and request.POST.get("step") == "confirm":
+        return _confirm(request, t, kind)
+    if request.method == "POST":
+        form = form_class(request.POST, currency_code=t.currency_code)
+        if form.is_valid():
+            try:
+                outcome = preview(t, kind, form.cleaned_data["amount"])
+            except OperationRefused as refused:
+                form.add_error("amount" if refused.code == "51" else None, refused.message)
+            else:
+                confirm = ConfirmForm(
+                    initial={
+                        "amount": form.cleaned_data["amount"],
+                        "token": uuid.uuid4(),
+                        "transaction_id": form.cleaned_data.get("transaction_id", ""),
+                        "capture_mode": form.cleaned_data.get("capture_mode", ""),
+                        "capture_day": form.cleaned_data.get("capture_day"),
+                    }
+                )
+                return _render(
+                    request,
+                    "operations/confirm.html",
+                    t,
+                    kind,
+                    outcome=outcome,
+                    status_after_label=Status(outcome.status_after).label,
+                    amount=form.cleaned_data["amount"],
+                    confirm=confirm,
+                    duplicate=form.cleaned_data if kind == OperationKind.DUPLICATE else None,
+                )
+        return _render(request, "operations/operate.html", t, kind, form=form)
+    ceiling = lifecycle.max_amount(t, kind)
+    prefill = t.origin_amount if ceiling is None else ceiling
+    initial = {"amount": format_amount(prefill, t.currency_code, symbol=False) if prefill else ""}
+    if kind == OperationKind.DUPLICATE:
+        initial["capture_mode"] = t.capture_mode
+        initial["capture_day"] = t.capture_day
+    form = form_class(initial=initial, currency_code=t.currency_code)
+    return _render(request, "operations/operate.html", t, kind, form=form)
+
+
+def _confirm(request, t: Transaction, kind: str):
+    confirm = ConfirmForm(request.POST)
+    if not confirm.is_valid():
+        messages.error(request, _("This confirmation is not valid any more: please start again."))
+        return redirect(operation_path(t, kind))
+    data = confirm.cleaned_data
+    asked = {
+        "amount": data["amount"],
+        "transaction_id": data["transaction_id"],
+        "capture_mode": data["capture_mode"],
+        "capture_day": data["capture_day"],
+    }
+    now = timezone.now()
+    try:
+        claim = idempotency_begin(
+            user=request.user,
+            key=f"web:{data['token']}",
+            fingerprint=request_fingerprint("WEB", kind, t.pk, asked),
+            now=now,
+        )
+    except IdempotencyConflict:
+        messages.warning(request, _("This operation has already been submitted."))
+        return redirect(detail_path(t))
+    if isinstance(claim, Replay):
+        # A second submit of the same confirmation: show what the first one did, do nothing.
+        messages.add_message(request, claim.body["level"], claim.body["message"])
+        return redirect(claim.body["redirect"])
+    try:
+        operation = operation_perform(
+            kind=kind,
+            transaction=t,
+            user=request.user,
+            origin=OperationOrigin.WEB,
+            amount=data["amount"],
+            new_transaction_id=data["transaction_id"] or None,
+            capture_mode=data["capture_mode"] or None,
+            capture_day=data["capture_day"],
+            now=now,
+        )
+    except OperationRefused as refused:
+        body = {
+            "level": messages.ERROR,
+            "message": str(refused.message),
+            "redirect": operation_path(t, kind),
+        }
+        idempotency_finish(record=claim, status=200, body=body, retryable=refused.code == "99")
+    except BaseException:
+        idempotency_finish(record=claim, status=500, body={}, retryable=True)
+        raise
+    else:
+        shown = operation.new_transaction or t
+        body = {
+            "level": messages.SUCCESS,
+            "message": _done_message(operation),
+            "redirect": detail_path(shown),
+        }
+        idempotency_finish(record=claim, status=200, body=body, retryable=False)
+    messages.add_message(request, body["level"], body["message"])
+    return redirect(body["redirect"])
+
+
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    "created_at", "merchant_id", "payment_date", "transaction_id", "kind", "amount",
+    "currency_code", "response_code", "status_before", "status_after", "origin", "user", "message",
+    "new_transaction_id",
+]  # fmt: skip
+
+
+def _cursor_encode(operation) -> str:
+    raw = f"{operation.created_at.isoformat()}|{operation.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _cursor_decode(text: str):
+    try:
+        at, pk = base64.urlsafe_b64decode(text.encode()).decode().split("|")
+        return dt.datetime.fromisoformat(at), int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def _csv_rows(queryset):
+    yield CSV_COLUMNS
+    for o in queryset.iterator(chunk_size=2000):
+        new = o.new_transaction
+        yield [
+            localtime(o.created_at).isoformat(),
+            o.merchant.merchant_id,
+            o.transaction.payment_date.isoformat(),
+            o.transaction.transaction_id,
+            o.kind,
+            o.amount,
+            o.currency_code,
+            o.response_code,
+            o.status_before,
+            o.status_after,
+            o.origin,
+            o.user.get_username() if o.user_id else "",
+            o.message,
+            new.transaction_id if new else "",
+        ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def operations_list(request):
+    """Search operations (dates, kind, shop, user, origin, code): keyset pages, CSV export."""
+    filterset = OperationFilter(
+        request.GET or None, queryset=operations_visible_to(user=request.user)
+    )
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else None
+    if queryset is None:
+        queryset = operations_visible_to(user=request.user)
+        if filterset.is_bound:
+            queryset = queryset.none()
+    queryset = queryset.order_by("-created_at", "-id")
+    if request.GET.get("export") == "csv":
+        writer = csv.writer(_Echo(), delimiter=";")
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in _csv_rows(queryset)), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="operations.csv"'
+        return response
+    cursor = _cursor_decode(request.GET.get("after", "")) if request.GET.get("after") else None
+    if cursor is not None:
+        at, pk = cursor
+        queryset = queryset.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(queryset[: PAGE_SIZE + 1])
+    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_url = None
+    if more:
+        query["after"] = _cursor_encode(page[-1])
+        next_url = "?" + query.urlencode()
+    export = request.GET.copy()
+    export.pop("after", None)
+    export["export"] = "csv"
+    return render(
+        request,
+        "operations/list.html",
+        {
+            "filter": filterset,
+            "table": OperationTable(page),
+            "next_url": next_url,
+            "first_url": "?" + query.urlencode() if cursor is not None else None,
+            "export_url": "?" + export.urlencode(),
+        },
+    )

@@ -1,0 +1,41 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from transactions.models import Status
+
+PARIS = ZoneInfo("Europe/Paris")
+# A Thursday morning in Paris, far from the remittance window.
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
+
+
+def paris(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+def in_status(merchant, status: str, amount: int = 10000, **fields):
+    """A transaction in `status` with amounts consistent with how it got there."""
+    values = {"amount": amount, "status": status}
+    if status in (Status.CAPTURED, Status.TO_CREDIT, Status.CREDITED):
+        values["captured_amount"] = amount
+    if status in (Status.TO_CREDIT, Status.CREDITED):
+        values["refunded_amount"] = amount
+    if status == Status.CANCELLED:
+        values.update(amount=0, origin_amount=amount)
+    values.setdefault("payment_at", NOW - dt.timedelta(hours=2))
+    values.update(fields)
+    return make_transaction(merchant, **values)
+
+
+@pytest.fixture
+def merchant(db):
+    return make_merchant()
+
+
+@pytest.fixture
+def operator(merchant):
+    user = UserFactory(username="operator")
+    grant(user, "OPERATOR", merchant=merchant)
+    return user
