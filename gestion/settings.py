@@ -204,3 +204,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Daily journals (issue 6): the run at 04:00 Paris (CELERY_TIMEZONE, so on the days clocks change
+# too), one task per shop; failed deliveries retried with backoff every 5 minutes.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["journals-daily-run"] = {
+    "task": "journals.daily_run",
+    "schedule": crontab(hour=4, minute=0),
+}
+CELERY_BEAT_SCHEDULE["journals-retry-deliveries"] = {
+    "task": "journals.retry_deliveries",
+    "schedule": crontab(minute="*/5"),
+}
