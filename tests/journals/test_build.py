@@ -52,7 +52,10 @@ TOTAL;9;840=7000;978=13550
 """
 
 
-def build(shop, kind, day=MORNING.date(), now=MORNING):
+MORNING_DATE = MORNING.date()
+
+
+def build(shop, kind, day=MORNING_DATE, now=MORNING):
     return journal_build(merchant_pk=shop.pk, kind=kind, journal_date=day, now=now)[0]
 
 
