@@ -195,10 +195,17 @@ def _message(journal: Journal) -> EmailMessage:
     return message
 
 
-def journal_send(*, journal_pk: int, now: dt.datetime | None = None, by_hand: bool = False) -> str:
+def journal_send(
+    *,
+    journal_pk: int,
+    now: dt.datetime | None = None,
+    resend: bool = False,
+    ignore_backoff: bool = False,
+) -> str:
     """E-mail one journal, its stored file unchanged. Automatic sends take BUILT or due FAILED
     journals only; the SENDING state is committed before talking to SMTP, so once a server may
-    have accepted it nothing resends it automatically. `by_hand`: a bank staff resend. → state."""
+    have accepted it nothing resends it automatically. `resend`: a bank staff's explicit resend
+    (even of a SENT journal); `ignore_backoff`: a FAILED one is tried now. → the state after."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         journal = Journal.objects.select_for_update().select_related("merchant").get(pk=journal_pk)
@@ -206,11 +213,13 @@ def journal_send(*, journal_pk: int, now: dt.datetime | None = None, by_hand: bo
             journal.last_attempt_at and journal.last_attempt_at > now - SENDING_STALE_AFTER
         ):
             return journal.state
-        if not by_hand:
+        if not resend:
             if journal.state not in (JournalState.BUILT, JournalState.FAILED):
                 return journal.state
-            if journal.state == JournalState.FAILED and (
-                journal.next_attempt_at is None or journal.next_attempt_at > now
+            if (
+                journal.state == JournalState.FAILED
+                and not ignore_backoff
+                and (journal.next_attempt_at is None or journal.next_attempt_at > now)
             ):
                 return journal.state
         journal.recipient = journal.merchant.journal_email
