@@ -7,6 +7,7 @@ from transactions import views as transaction_views
 
 api_v1 = [
     path("", include("transactions.api_urls")),
+    path("", include("journals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -18,4 +19,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("journals/", include("journals.urls")),
 ]
