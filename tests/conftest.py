@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -8,6 +9,11 @@ from tests.factories import UserFactory, make_merchant
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL's row locks: skipped on the embedded SQLite."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        skip_redis = pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)")
+        for item in items:
+            if "redis" in item.keywords:
+                item.add_marker(skip_redis)
     if connection.settings_dict["ENGINE"].endswith("postgresql"):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
