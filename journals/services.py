@@ -158,12 +158,7 @@ def _message(journal: Journal) -> EmailMessage:
             "date": journal.journal_date.isoformat(),
             "sequence": f"{journal.sequence:06d}",
         }
-        body = _(
-            "Shop %(merchant_id)s, %(kind)s journal no. %(sequence)s of %(date)s: "
-            "%(count)s records.\n\n"
-            "File: %(filename)s\nSHA-256: %(sha256)s\n"
-            "HMAC-SHA256 seal (your secret key, version %(key_version)s): %(seal)s\n"
-        ) % {
+        values = {
             "merchant_id": merchant.merchant_id,
             "kind": journal.kind,
             "sequence": f"{journal.sequence:06d}",
@@ -174,6 +169,17 @@ def _message(journal: Journal) -> EmailMessage:
             "key_version": journal.secret_key_version,
             "seal": journal.seal,
         }
+        lines = [
+            _("Shop %(merchant_id)s, %(kind)s journal no. %(sequence)s of %(date)s.")
+            + " "
+            + _("Records: %(count)s."),
+            "",
+            _("File: %(filename)s"),
+            _("SHA-256: %(sha256)s"),
+            _("HMAC-SHA256 seal (your secret key, version %(key_version)s): %(seal)s"),
+            _("To check it: openssl dgst -sha256 -hmac <secret key> <file>"),
+        ]
+        body = "\n".join(line % values if line else line for line in lines) + "\n"
     message = EmailMessage(
         subject=subject,
         body=body,
