@@ -17,12 +17,11 @@ from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from merchants.models import Merchant
 from merchants.services import merchant_secret
 
 from . import files
@@ -67,6 +66,18 @@ def _scan_from_id(*, merchant_pk: int, kind: str, now: dt.datetime) -> int:
     return row or 0
 
 
+def _locked_cursor(*, merchant_pk: int, kind: str) -> JournalCursor:
+    """The shop's cursor row for `kind`, created on first use, locked until the transaction ends."""
+    locked = JournalCursor.objects.select_for_update(of=("self",)).select_related("merchant")
+    try:
+        return locked.get(merchant_id=merchant_pk, kind=kind)
+    except JournalCursor.DoesNotExist:
+        JournalCursor.objects.bulk_create(
+            [JournalCursor(merchant_id=merchant_pk, kind=kind)], ignore_conflicts=True
+        )
+        return locked.get(merchant_id=merchant_pk, kind=kind)
+
+
 def journal_build(
     *, merchant_pk: int, kind: str, journal_date: dt.date, now: dt.datetime | None = None
 ) -> tuple[Journal, bool]:
@@ -76,27 +87,19 @@ def journal_build(
         raise JournalError(_("Unknown journal kind: %(kind)s.") % {"kind": kind})
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        JournalCursor.objects.bulk_create(
-            [JournalCursor(merchant_id=merchant_pk, kind=kind)], ignore_conflicts=True
-        )
-        cursor = JournalCursor.objects.select_for_update().get(merchant_id=merchant_pk, kind=kind)
-        existing = Journal.objects.filter(
-            merchant_id=merchant_pk, kind=kind, journal_date=journal_date
-        ).first()
-        if existing is not None:
-            return existing, False
+        cursor = _locked_cursor(merchant_pk=merchant_pk, kind=kind)
+        merchant = cursor.merchant
+        # Journals follow one another by date, so only the last one can be this date's.
         last = (
-            Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
-            .order_by("-sequence")
-            .only("journal_date", "max_record_id")
-            .first()
+            Journal.objects.filter(merchant_id=merchant_pk, kind=kind).order_by("-sequence").first()
         )
+        if last is not None and last.journal_date == journal_date:
+            return last, False
         if last is not None and last.journal_date > journal_date:
             raise JournalError(
                 _("A later journal (%(date)s) exists already: journals follow one another.")
                 % {"date": last.journal_date.isoformat()}
             )
-        merchant = Merchant.objects.get(pk=merchant_pk)
         rows = list(
             records_not_in_journal(
                 merchant_pk=merchant_pk,
@@ -134,19 +137,33 @@ def journal_build(
             seal=files.seal_hex(data, merchant_secret(merchant=merchant)),
             secret_key_version=merchant.secret_key_version,
         )
-        if kind == JournalKind.TRANSACTIONS:
-            JournalTransaction.objects.bulk_create(
-                [JournalTransaction(journal=journal, transaction_id=r[0]) for r in rows],
-                batch_size=2000,
-            )
-        else:
-            JournalOperation.objects.bulk_create(
-                [JournalOperation(journal=journal, operation_id=r[0]) for r in rows],
-                batch_size=2000,
-            )
+        _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
         cursor.last_sequence = sequence
         cursor.save(update_fields=["last_sequence"])
     return journal, True
+
+
+def _add_lines(*, journal: Journal, kind: str, record_ids: list[int]) -> None:
+    """The journal's membership lines, in one statement whatever their number (an array
+    parameter, not one placeholder per row); the UNIQUE constraint on the record still applies."""
+    if not record_ids:
+        return
+    model, column = (
+        (JournalTransaction, "transaction_id")
+        if kind == JournalKind.TRANSACTIONS
+        else (JournalOperation, "operation_id")
+    )
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(journal=journal, **{column: pk}) for pk in record_ids], batch_size=500
+        )
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {model._meta.db_table} (journal_id, {column}) "  # noqa: S608 - names are ours
+            "SELECT %s, unnest(%s::bigint[])",
+            [journal.pk, record_ids],
+        )
 
 
 def _message(journal: Journal) -> EmailMessage:
