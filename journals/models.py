@@ -118,7 +118,10 @@ class JournalOperation(models.Model):
     """An operation's place in its (one) operations journal."""
 
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+")
-    operation = models.OneToOneField(Operation, on_delete=models.PROTECT, related_name="+")
+    # No database FOREIGN KEY, as above; operations are append-only and never deleted.
+    operation = models.OneToOneField(
+        Operation, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
 
     def __str__(self):
         return f"{self.journal_id}:{self.operation_id}"
