@@ -108,7 +108,12 @@ class JournalTransaction(models.Model):
     """A transaction's place in its (one) transactions journal."""
 
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+")
-    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+    # No database FOREIGN KEY: its check would lock (FOR KEY SHARE) every journaled transaction
+    # at COMMIT, a third of a build's time, and block operations on them meanwhile. Transactions
+    # are never deleted (PROTECT still guards that in Django); the UNIQUE index stays.
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
 
     def __str__(self):
         return f"{self.journal_id}:{self.transaction_id}"

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('journals', '0002_catch_up_scan_indexes'),
         ('operations', '0002_initial'),
+        ('transactions', '0001_initial'),
     ]
 
     operations = [
@@ -16,5 +17,10 @@ class Migration(migrations.Migration):
             model_name='journaloperation',
             name='operation',
             field=models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='operations.operation'),
+        ),
+        migrations.AlterField(
+            model_name='journaltransaction',
+            name='transaction',
+            field=models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='transactions.transaction'),
         ),
     ]
