@@ -7,9 +7,9 @@ the same rows.
 
 Drops and recreates the database named in DATABASE_URL, migrates it, seeds one day with
 INSERT ... SELECT generate_series, then builds every shop's two journals with --workers processes,
-each calling journals.services.journal_build (what the Celery task of one shop runs) for its share
-of the shops. Sending is not timed (it is the mail server's speed). Prints figures; asserts nothing
-about time, but checks that every record landed in exactly one journal.
+each calling journals.services.journals_build_shop (what the Celery task of one shop runs) for
+its share of the shops. Sending is not timed (it is the mail server's speed). Prints figures;
+asserts nothing about time, but checks that every record landed in exactly one journal.
 """
 
 import argparse
@@ -141,14 +141,13 @@ def work(args: tuple[int, int, list[int]]) -> int:
     setup_django()
     from django.db import connection
 
-    from journals.services import journal_build
+    from journals.services import journals_build_shop
 
     _index, _count, pks = args
     day = dt.date.fromisoformat(JOURNAL_DATE)
     records = 0
     for pk in pks:
-        for kind in ("TRANSACTIONS", "OPERATIONS"):
-            journal, _ = journal_build(merchant_pk=pk, kind=kind, journal_date=day)
+        for journal, _created in journals_build_shop(merchant_pk=pk, journal_date=day):
             records += journal.record_count
     connection.close()
     return records

@@ -85,61 +85,86 @@ def journal_build(
     journal yet; built once per date (a second call returns it). → (journal, built now?)."""
     if kind not in JournalKind.values:
         raise JournalError(_("Unknown journal kind: %(kind)s.") % {"kind": kind})
+    with transaction.atomic(durable=True):
+        return _build(
+            merchant_pk=merchant_pk, kind=kind, journal_date=journal_date, now=now or timezone.now()
+        )
+
+
+def journals_build_shop(
+    *, merchant_pk: int, journal_date: dt.date, now: dt.datetime | None = None
+) -> list[tuple[Journal, bool]]:
+    """Both journals of the shop for `journal_date` (transactions, then operations), as
+    journal_build would, in one DB transaction: half the round trips and commits of the run."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        cursor = _locked_cursor(merchant_pk=merchant_pk, kind=kind)
-        merchant = cursor.merchant
-        # Journals follow one another by date, so only the last one can be this date's.
-        last = (
-            Journal.objects.filter(merchant_id=merchant_pk, kind=kind).order_by("-sequence").first()
+        # Cursors always locked in the same order (TRANSACTIONS, OPERATIONS): no deadlock.
+        return [
+            _build(merchant_pk=merchant_pk, kind=kind, journal_date=journal_date, now=now)
+            for kind in JournalKind.values
+        ]
+
+
+def _build(
+    *, merchant_pk: int, kind: str, journal_date: dt.date, now: dt.datetime
+) -> tuple[Journal, bool]:
+    """journal_build's body; the caller holds the DB transaction."""
+    cursor = _locked_cursor(merchant_pk=merchant_pk, kind=kind)
+    merchant = cursor.merchant
+    # Journals follow one another by date, so only the last one can be this date's.
+    last = (
+        Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
+        .defer("content")
+        .order_by("-sequence")
+        .first()
+    )
+    if last is not None and last.journal_date == journal_date:
+        return last, False
+    if last is not None and last.journal_date > journal_date:
+        raise JournalError(
+            _("A later journal (%(date)s) exists already: journals follow one another.")
+            % {"date": last.journal_date.isoformat()}
         )
-        if last is not None and last.journal_date == journal_date:
-            return last, False
-        if last is not None and last.journal_date > journal_date:
-            raise JournalError(
-                _("A later journal (%(date)s) exists already: journals follow one another.")
-                % {"date": last.journal_date.isoformat()}
-            )
-        rows = list(
-            records_not_in_journal(
-                merchant_pk=merchant_pk,
-                kind=kind,
-                scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now),
-            )
+    rows = list(
+        records_not_in_journal(
+            merchant_pk=merchant_pk,
+            kind=kind,
+            scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now),
         )
-        sequence = cursor.last_sequence + 1
-        text, count, totals = files.render(
+    )
+    sequence = cursor.last_sequence + 1
+    text, count, totals = files.render(
+        kind=kind,
+        merchant_id=merchant.merchant_id,
+        journal_date=journal_date,
+        generated_at=now,
+        sequence=sequence,
+        rows=rows,
+    )
+    data = text.encode()
+    journal = Journal.objects.create(
+        merchant=merchant,
+        kind=kind,
+        sequence=sequence,
+        journal_date=journal_date,
+        generated_at=now,
+        filename=files.filename(
             kind=kind,
             merchant_id=merchant.merchant_id,
             journal_date=journal_date,
-            generated_at=now,
             sequence=sequence,
-            rows=rows,
-        )
-        data = text.encode()
-        journal = Journal.objects.create(
-            merchant=merchant,
-            kind=kind,
-            sequence=sequence,
-            journal_date=journal_date,
-            generated_at=now,
-            filename=files.filename(
-                kind=kind,
-                merchant_id=merchant.merchant_id,
-                journal_date=journal_date,
-                sequence=sequence,
-            ),
-            content=text,
-            record_count=count,
-            totals=totals,
-            max_record_id=max([last.max_record_id if last else 0, *(r[0] for r in rows)]),
-            sha256=files.sha256_hex(data),
-            seal=files.seal_hex(data, merchant_secret(merchant=merchant)),
-            secret_key_version=merchant.secret_key_version,
-        )
-        _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
-        cursor.last_sequence = sequence
-        cursor.save(update_fields=["last_sequence"])
+        ),
+        content=text,
+        record_count=count,
+        totals=totals,
+        max_record_id=max([last.max_record_id if last else 0, *(r[0] for r in rows)]),
+        sha256=files.sha256_hex(data),
+        seal=files.seal_hex(data, merchant_secret(merchant=merchant)),
+        secret_key_version=merchant.secret_key_version,
+    )
+    _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
+    cursor.last_sequence = sequence
+    cursor.save(update_fields=["last_sequence"])
     return journal, True
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 
-from .models import JournalKind, JournalState
-from .services import journal_build, journal_send, journals_due_for_delivery
+from .models import JournalState
+from .services import journal_send, journals_build_shop, journals_due_for_delivery
 
 _DB_ERRORS = (OperationalError, InterfaceError)
 _RETRY = {
@@ -39,8 +39,7 @@ def build_shop_journals(*, merchant_pk: int, journal_date: str) -> list[int]:
     """Both journals of one shop for one date, then their delivery."""
     day = dt.date.fromisoformat(journal_date)
     built = []
-    for kind in JournalKind.values:
-        journal, _created = journal_build(merchant_pk=merchant_pk, kind=kind, journal_date=day)
+    for journal, _created in journals_build_shop(merchant_pk=merchant_pk, journal_date=day):
         built.append(journal.pk)
         if journal.state == JournalState.BUILT:
             transaction.on_commit(lambda pk=journal.pk: send_journal.delay(journal_pk=pk))

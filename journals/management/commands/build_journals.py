@@ -3,8 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from journals.models import JournalKind
-from journals.services import JournalError, journal_build, journal_send
+from journals.services import JournalError, journal_send, journals_build_shop
 from merchants.models import Merchant
 
 
@@ -31,18 +30,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No shop with merchant_id {merchant}.")
         failures = 0
         for shop in shops:
-            for kind in JournalKind.values:
-                try:
-                    journal, created = journal_build(
-                        merchant_pk=shop.pk, kind=kind, journal_date=day
-                    )
-                except JournalError as exc:
-                    failures += 1
-                    self.stderr.write(f"{shop.merchant_id} {kind} {day}: {exc.message}")
-                    continue
+            try:
+                built = journals_build_shop(merchant_pk=shop.pk, journal_date=day)
+            except JournalError as exc:
+                failures += 1
+                self.stderr.write(f"{shop.merchant_id} {day}: {exc.message}")
+                continue
+            for journal, created in built:
                 state = journal_send(journal_pk=journal.pk, ignore_backoff=True)
                 self.stdout.write(
-                    f"{shop.merchant_id} {kind} {day} #{journal.sequence:06d}: "
+                    f"{shop.merchant_id} {journal.kind} {day} #{journal.sequence:06d}: "
                     f"{journal.record_count} records, "
                     f"{'built' if created else 'already built'}, {state}"
                 )
