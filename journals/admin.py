@@ -20,9 +20,10 @@ class JournalAdmin(admin.ModelAdmin):
         "attempts",
         "sent_at",
         "next_attempt_at",
+        "delivery_uncertain",
         "last_error",
     ]
-    list_filter = ["state", "kind", "journal_date"]
+    list_filter = ["state", "delivery_uncertain", "kind", "journal_date"]
     search_fields = ["merchant__merchant_id", "filename"]
     list_select_related = ["merchant"]
     ordering = ["-journal_date", "-id"]

@@ -75,6 +75,8 @@ class Journal(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A send was interrupted after SMTP may have accepted it: only a person resends it.
+    delivery_uncertain = models.BooleanField(_("delivery uncertain"), default=False)
 
     class Meta:
         verbose_name = _("journal")

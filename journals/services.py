@@ -264,10 +264,12 @@ def journal_send(
         if not resend:
             if journal.state not in (JournalState.BUILT, JournalState.FAILED):
                 return journal.state
-            if (
-                journal.state == JournalState.FAILED
-                and not ignore_backoff
-                and (journal.next_attempt_at is None or journal.next_attempt_at > now)
+            if journal.state == JournalState.FAILED and (
+                journal.delivery_uncertain
+                or (
+                    not ignore_backoff
+                    and (journal.next_attempt_at is None or journal.next_attempt_at > now)
+                )
             ):
                 return journal.state
         journal.recipient = journal.merchant.journal_email
@@ -295,7 +297,16 @@ def journal_send(
         journal.sent_at = timezone.now()
         journal.last_error = ""
         journal.next_attempt_at = None
-        journal.save(update_fields=["state", "sent_at", "last_error", "next_attempt_at"])
+        journal.delivery_uncertain = False
+        journal.save(
+            update_fields=[
+                "state",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "delivery_uncertain",
+            ]
+        )
     return journal.state
 
 
@@ -333,11 +344,14 @@ def journals_due_for_delivery(*, now: dt.datetime | None = None) -> list[int]:
                 continue
             journal.state = JournalState.FAILED
             journal.next_attempt_at = None
+            journal.delivery_uncertain = True
             journal.last_error = _(
                 "Interrupted while sending: the mail server may have accepted it, so it is not "
                 "resent automatically. Resend it by hand if the shop did not receive it."
             )
-            journal.save(update_fields=["state", "next_attempt_at", "last_error"])
+            journal.save(
+                update_fields=["state", "next_attempt_at", "last_error", "delivery_uncertain"]
+            )
     return list(
         Journal.objects.filter(
             Q(state=JournalState.BUILT) | Q(state=JournalState.FAILED, next_attempt_at__lte=now)

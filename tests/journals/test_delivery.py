@@ -112,12 +112,17 @@ def test_a_delivery_interrupted_after_smtp_may_have_accepted_is_never_resent_aut
     assert journals_due_for_delivery(now=MORNING + dt.timedelta(hours=1)) == []
     journal.refresh_from_db()
     assert journal.state == "FAILED" and "not resent automatically" in journal.last_error
+    assert journal.delivery_uncertain
     assert journal_send(journal_pk=journal.pk, now=MORNING + dt.timedelta(hours=2)) == "FAILED"
+    # Not even a catch-up by hand (build_journals) sends it again: only an explicit resend.
+    assert journal_send(journal_pk=journal.pk, ignore_backoff=True) == "FAILED"
     assert mail.outbox == []
 
     # Bank staff resend it on demand.
     assert journal_send(journal_pk=journal.pk, resend=True) == "SENT"
     assert len(mail.outbox) == 1
+    journal.refresh_from_db()
+    assert not journal.delivery_uncertain
 
 
 def test_a_shop_without_journal_address_fails_with_a_clear_error(shop):
