@@ -2,6 +2,8 @@ import datetime as dt
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
@@ -73,6 +75,10 @@ class JournalListView(generics.ListAPIView):
 class JournalDownloadView(APIView):
     """GET /api/v1/journals/<id>/download/: the file as stored and sealed."""
 
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="Download a journal file (headers X-Journal-SHA256, X-Journal-Seal)",
+    )
     def get(self, request, pk: int):
         try:
             journal = journal_get(user=request.user, pk=pk)
