@@ -27,11 +27,11 @@ class JournalState(models.TextChoices):
 
 
 class JournalCursor(models.Model):
-    """Per shop and kind: the row a build locks for its whole length, and the last sequence."""
+    """Per shop and kind: the row a build locks (SELECT … FOR UPDATE) for its whole length, so
+    builds of one shop and kind never interleave."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=JournalKind.choices)
-    last_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -39,7 +39,7 @@ class JournalCursor(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.merchant_id} {self.kind} #{self.last_sequence}"
+        return f"{self.merchant_id} {self.kind}"
 
 
 class Journal(models.Model):

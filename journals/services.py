@@ -54,7 +54,17 @@ class JournalError(Exception):
         self.message = message
 
 
-def _scan_from_id(*, merchant_pk: int, kind: str, now: dt.datetime) -> int:
+_RECENT = 5
+
+
+def _scan_from_id(*, merchant_pk: int, kind: str, now: dt.datetime, recent: list[dict]) -> int:
+    """Where the catch-up scan starts: the highest id of the last journal built at least
+    LATE_COMMIT_WINDOW ago (0 if none). `recent`: the last _RECENT journals, newest first."""
+    for journal in recent:
+        if journal["generated_at"] <= now - LATE_COMMIT_WINDOW:
+            return journal["max_record_id"]
+    if len(recent) < _RECENT:
+        return 0
     row = (
         Journal.objects.filter(
             merchant_id=merchant_pk, kind=kind, generated_at__lte=now - LATE_COMMIT_WINDOW
@@ -109,30 +119,31 @@ def _build(
     *, merchant_pk: int, kind: str, journal_date: dt.date, now: dt.datetime
 ) -> tuple[Journal, bool]:
     """journal_build's body; the caller holds the DB transaction."""
-    cursor = _locked_cursor(merchant_pk=merchant_pk, kind=kind)
-    merchant = cursor.merchant
-    # Journals follow one another by date, so only the last one can be this date's.
-    last = (
+    merchant = _locked_cursor(merchant_pk=merchant_pk, kind=kind).merchant
+    recent = list(
         Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
-        .defer("content")
         .order_by("-sequence")
-        .first()
+        .values("pk", "sequence", "journal_date", "generated_at", "max_record_id")[:_RECENT]
     )
-    if last is not None and last.journal_date == journal_date:
-        return last, False
-    if last is not None and last.journal_date > journal_date:
+    last = recent[0] if recent else None
+    # Journals follow one another by date, so only the last one can be this date's.
+    if last is not None and last["journal_date"] == journal_date:
+        return Journal.objects.select_related("merchant").get(pk=last["pk"]), False
+    if last is not None and last["journal_date"] > journal_date:
         raise JournalError(
             _("A later journal (%(date)s) exists already: journals follow one another.")
-            % {"date": last.journal_date.isoformat()}
+            % {"date": last["journal_date"].isoformat()}
         )
     rows = list(
         records_not_in_journal(
             merchant_pk=merchant_pk,
             kind=kind,
-            scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now),
+            scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now, recent=recent),
         )
     )
-    sequence = cursor.last_sequence + 1
+    # Under the cursor lock, the last committed journal gives the next number: no gap, and
+    # (shop, kind, sequence) is UNIQUE in the database besides.
+    sequence = last["sequence"] + 1 if last else 1
     text, count, totals = files.render(
         kind=kind,
         merchant_id=merchant.merchant_id,
@@ -157,14 +168,12 @@ def _build(
         content=text,
         record_count=count,
         totals=totals,
-        max_record_id=max([last.max_record_id if last else 0, *(r[0] for r in rows)]),
+        max_record_id=max([last["max_record_id"] if last else 0, *(r[0] for r in rows)]),
         sha256=files.sha256_hex(data),
         seal=files.seal_hex(data, merchant_secret(merchant=merchant)),
         secret_key_version=merchant.secret_key_version,
     )
     _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
-    cursor.last_sequence = sequence
-    cursor.save(update_fields=["last_sequence"])
     return journal, True
 
 

@@ -167,3 +167,19 @@ def test_sequences_follow_without_gap_over_several_days_per_shop_and_kind(shop):
             .order_by("journal_date")
             .values_list("sequence", flat=True)
         ) == [1, 2, 3, 4]
+
+
+def test_a_late_record_is_found_even_after_many_journals_within_the_window(shop):
+    """More journals in the late-commit window than the build reads first: the scan still
+    starts before them all."""
+    late = make_transaction(shop)
+    for offset in range(6):
+        day = DAY + dt.timedelta(days=offset)
+        make_transaction(shop)
+        build(shop, "TRANSACTIONS", day=day, now=MORNING)
+        # As if `late` were still uncommitted: no line for it yet (SQLite cannot hold it open).
+        JournalTransaction.objects.filter(transaction=late).delete()
+
+    final = build(shop, "TRANSACTIONS", day=DAY + dt.timedelta(days=6), now=MORNING)
+
+    assert JournalTransaction.objects.get(transaction=late).journal_id == final.pk
