@@ -15,6 +15,7 @@ asserts nothing about time, but checks that every record landed in exactly one j
 import argparse
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -146,11 +147,30 @@ def work(args: tuple[int, int, list[int]]) -> int:
     _index, _count, pks = args
     day = dt.date.fromisoformat(JOURNAL_DATE)
     records = 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    python_before, postgres_before = _cpu_self(), _cpu_of(backend)
     for pk in pks:
         for journal, _created in journals_build_shop(merchant_pk=pk, journal_date=day):
             records += journal.record_count
+    cpu = (_cpu_self() - python_before, _cpu_of(backend) - postgres_before)
     connection.close()
-    return records
+    return records, cpu
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds used so far by a local process (the worker's PostgreSQL backend)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")  # PostgreSQL on another machine
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -194,8 +214,11 @@ def main():
     shares = [(i, args.workers, pks[i :: args.workers]) for i in range(args.workers)]
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        records = sum(pool.map(work, shares))
+        results = pool.map(work, shares)
     build_seconds = time.perf_counter() - started
+    records = sum(r for r, _cpu in results)
+    python_cpu = sum(cpu[0] for _r, cpu in results)
+    postgres_cpu = sum(cpu[1] for _r, cpu in results)
 
     in_journals = (JournalTransaction.objects.count(), JournalOperation.objects.count())
     print(
@@ -205,6 +228,11 @@ def main():
     print(
         f"build: {2 * len(pks):,} journals, {records:,} lines, {args.workers} workers: "
         f"{build_seconds:.1f} s = {records / build_seconds:,.0f} lines/s"
+    )
+    print(
+        f"CPU used by the build: {python_cpu:.1f} s in the workers + {postgres_cpu:.1f} s in their "
+        f"PostgreSQL backends = {(python_cpu + postgres_cpu) / args.workers:.1f} s per core "
+        f"(a floor for the wall time with {args.workers} idle cores)"
     )
     print(f"COPY … TO of the same rows: {copy_seconds:.1f} s ({copy_bytes / 1e6:,.0f} MB)")
     print(f"ratio build / COPY: {build_seconds / copy_seconds:.1f}")
