@@ -44,4 +44,4 @@ class Command(BaseCommand):
                     f"{'built' if created else 'already built'}, {state}"
                 )
         if failures:
-            raise CommandError(f"{failures} journal(s) could not be built.")
+            raise CommandError(f"The journals of {failures} shop(s) could not be built.")
