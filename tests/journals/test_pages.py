@@ -135,3 +135,12 @@ def test_the_command_refuses_bad_input_clearly(shop):
     with pytest.raises(CommandError, match="No shop with merchant_id 999"):
         call_command("build_journals", "--merchant", "999")
     assert not Journal.objects.exists()
+
+
+def test_the_command_refuses_a_date_before_the_last_journal_and_builds_nothing(shop, capsys):
+    call_command("build_journals", "--date", "2026-11-27", "--merchant", shop.merchant_id)
+    with pytest.raises(CommandError, match="1 shop"):
+        call_command("build_journals", "--date", "2026-11-26", "--merchant", shop.merchant_id)
+
+    assert "A later journal (2026-11-27) exists already" in capsys.readouterr().err
+    assert not Journal.objects.filter(journal_date="2026-11-26").exists()
