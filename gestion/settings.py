@@ -271,3 +271,14 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["TransactionStatusEnum"] = (
     "transactions.models.Status"
 )
+# Daily journals (issue 6): the run at 04:00 Paris (CELERY_TIMEZONE, so on the days clocks change
+# too), one task per shop; failed deliveries retried with backoff every 5 minutes.
+
+CELERY_BEAT_SCHEDULE["journals-daily-run"] = {
+    "task": "journals.daily_run",
+    "schedule": crontab(hour=4, minute=0),
+}
+CELERY_BEAT_SCHEDULE["journals-retry-deliveries"] = {
+    "task": "journals.retry_deliveries",
+    "schedule": crontab(minute="*/5"),
+}

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("transactions.api_urls")),
     path("", include("merchants.api_urls")),
     path("", include("operations.api_urls")),
+    path("", include("journals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -30,4 +31,5 @@ urlpatterns = [
     path("accounts/", include("merchants.account_urls")),
     path("", include("merchants.urls")),
     path("", include("operations.urls")),
+    path("journals/", include("journals.urls")),
 ]

@@ -65,12 +65,22 @@ def transaction_kwargs(t) -> dict:
     }
 
 
+def journal_of(merchant):
+    """The shop's transactions journal of today (built on first use, then the same one)."""
+    from django.utils import timezone
+
+    from journals.services import journals_build_shop
+
+    built = journals_build_shop(merchant_pk=merchant.pk, journal_date=timezone.localdate())
+    return built[0][0]
+
+
 DEFAULT_KWARGS: dict[str, Callable] = {
     "transaction": transaction_kwargs,
     "operation": lambda t: {"pk": t.operation.pk},
     "user": lambda t: {"pk": t.user.pk},
     "shop": lambda t: {"merchant_id": t.merchant.merchant_id},
-    # No journal model yet: a journal route gives its own kwargs (create one for t.merchant).
+    "journal": lambda t: {"pk": journal_of(t.merchant).pk},
 }
 
 _public = Route(read="public", write="public")
@@ -151,4 +161,9 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda t: {**transaction_kwargs(t), "kind": "refund"},
         data=lambda t: {"amount": 100},
     ),
+    # ---- daily journals (issue 6)
+    "journals:list": Route(read="view"),
+    "journals:download": Route(kind="journal", read="view"),
+    "api-journals": Route(read="view"),
+    "api-journal-download": Route(kind="journal", read="view"),
 }

@@ -1,0 +1,248 @@
+"""How fast the daily journals are built (issue 6: 1,000,000 transactions and 200,000
+operations across 2,000 shops, 2 workers, goal <= 2 min), against PostgreSQL's own COPY ... TO of
+the same rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_journals \
+        /work/main/.venv/bin/python bench/journals.py
+
+Drops and recreates the database named in DATABASE_URL, migrates it, seeds one day with
+INSERT ... SELECT generate_series, then builds every shop's two journals with --workers processes,
+each calling journals.services.journals_build_shop (what the Celery task of one shop runs) for
+its share of the shops. Sending is not timed (it is the mail server's speed). Prints figures;
+asserts nothing about time, but checks that every record landed in exactly one journal.
+"""
+
+import argparse
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DAY = "2026-11-26"
+JOURNAL_DATE = "2026-11-27"
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gestion.settings")
+    os.environ["DJANGO_DEBUG"] = "true"
+    import django
+
+    django.setup()
+
+
+def seed(*, transactions: int, operations: int, shops: int) -> None:
+    from django.db import connection
+
+    from merchants import keys
+
+    secret_encrypted, key_id = keys.encrypt(keys.generate_secret())
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO merchants_merchant (merchant_id, name, country, environment, journal_email,
+                is_active, secret_key_encrypted, secret_key_version, encryption_key_id, created_at)
+            SELECT lpad(g::text, 15, '0'), 'Bench shop ' || g, 'fr', 'PRODUCTION',
+                'journal' || g || '@bench.invalid', true, %s, 1, %s, now()
+            FROM generate_series(1, %s) g
+            """,
+            [secret_encrypted, key_id, shops],
+        )
+        cur.execute("SELECT min(id) FROM merchants_merchant")
+        first_shop = cur.fetchone()[0]
+        # Shop g % shops, its (g / shops)-th transaction of the day: unique (shop, day, id).
+        cur.execute(
+            """
+            INSERT INTO transactions_transaction (merchant_id, transaction_id, payment_date,
+                payment_at, origin_amount, amount, captured_amount, refunded_amount,
+                currency_code, status, capture_mode, capture_day, capture_date, payment_means,
+                card_number, response_code, bank_response_code, cvv_flag, cvv_response_code,
+                authorisation_id, complementary_code, complementary_info, customer_id,
+                customer_email, customer_ip_address, order_id, caddie, return_context,
+                automatic_response_status, origin, created_at)
+            SELECT %(first)s + g %% %(shops)s, lpad((g / %(shops)s %% 1000000)::text, 6, '0'),
+                %(day)s::date, %(day)s::date + (g * interval '80 milliseconds'),
+                100 + g %% 50000, 100 + g %% 50000, 0, 0,
+                CASE WHEN g %% 20 = 0 THEN '840' ELSE '978' END,
+                CASE WHEN g %% 10 = 0 THEN 'REFUSED' ELSE 'TO_CAPTURE' END,
+                'AUTHOR_CAPTURE', 0, CASE WHEN g %% 10 = 0 THEN NULL ELSE %(day)s::date END,
+                'CB', '4974.' || lpad((g %% 100)::text, 2, '0'),
+                CASE WHEN g %% 10 = 0 THEN '05' ELSE '00' END,
+                CASE WHEN g %% 10 = 0 THEN '51' ELSE '00' END, '1', '4D',
+                lpad((g %% 999999)::text, 6, '0'), '00', '', 'C' || (g %% 5000), '', '',
+                'ORDER-' || g, '', '', 'UNDEFINED', 'FEED',
+                %(day)s::date + (g * interval '80 milliseconds')
+            FROM generate_series(0, %(n)s - 1) g
+            """,
+            {"first": first_shop, "shops": shops, "day": DAY, "n": transactions},
+        )
+        cur.execute(
+            """
+            INSERT INTO operations_operation (transaction_id, merchant_id, kind, amount,
+                currency_code, response_code, status_before, status_after, origin, message,
+                created_at)
+            SELECT t.id, t.merchant_id,
+                (ARRAY['VALIDATE','CANCEL','REFUND','DUPLICATE','CAPTURE','CREDIT','EXPIRE'])
+                    [1 + t.id %% 7],
+                t.amount / 2, t.currency_code, CASE WHEN t.id %% 9 = 0 THEN '24' ELSE '00' END,
+                'TO_CAPTURE', 'CAPTURED', CASE WHEN t.id %% 7 >= 4 THEN 'BATCH' ELSE 'API' END,
+                '', t.created_at + interval '1 hour'
+            FROM transactions_transaction t
+            WHERE t.status <> 'REFUSED'
+            ORDER BY t.id
+            LIMIT %(n)s
+            """,
+            {"n": operations},
+        )
+        cur.execute("ANALYZE")
+
+
+def copy_time() -> tuple[float, int]:
+    """PostgreSQL's COPY ... TO STDOUT of the same rows and columns as the journals, read to the
+    end by the client; → (seconds, bytes)."""
+    from django.db import connection
+
+    queries = [
+        """COPY (SELECT m.merchant_id, t.payment_date, t.transaction_id, t.payment_at,
+            t.origin_amount, t.currency_code, t.capture_mode, t.capture_day, t.capture_date,
+            t.payment_means, t.card_number, t.response_code, t.bank_response_code, t.cvv_flag,
+            t.cvv_response_code, t.authorisation_id, t.complementary_code, t.status, t.order_id,
+            t.customer_id, t.return_context, t.origin, s.payment_date, s.transaction_id
+          FROM transactions_transaction t JOIN merchants_merchant m ON m.id = t.merchant_id
+          LEFT JOIN transactions_transaction s ON s.id = t.source_id
+          ORDER BY t.merchant_id, t.id) TO STDOUT WITH (DELIMITER ';')""",
+        """COPY (SELECT m.merchant_id, t.payment_date, t.transaction_id, o.created_at, o.kind,
+            o.amount, o.currency_code, o.response_code, o.origin, o.status_before,
+            o.status_after, u.username, n.transaction_id, t.order_id
+          FROM operations_operation o JOIN transactions_transaction t ON t.id = o.transaction_id
+          JOIN merchants_merchant m ON m.id = o.merchant_id
+          LEFT JOIN merchants_user u ON u.id = o.user_id
+          LEFT JOIN transactions_transaction n ON n.id = o.new_transaction_id
+          ORDER BY o.merchant_id, o.id) TO STDOUT WITH (DELIMITER ';')""",
+    ]
+    size = 0
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        for sql in queries:
+            with cur.cursor.copy(sql) as copy:
+                for block in copy:
+                    size += len(block)
+    return time.perf_counter() - started, size
+
+
+def work(args: tuple[int, int, list[int]]) -> int:
+    """One worker: both journals of each of its shops (the body of journals.build_shop)."""
+    import datetime as dt
+
+    setup_django()
+    from django.db import connection
+
+    from journals.services import journals_build_shop
+
+    _index, _count, pks = args
+    day = dt.date.fromisoformat(JOURNAL_DATE)
+    records = 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    python_before, postgres_before = _cpu_self(), _cpu_of(backend)
+    for pk in pks:
+        for journal, _created in journals_build_shop(merchant_pk=pk, journal_date=day):
+            records += journal.record_count
+    cpu = (_cpu_self() - python_before, _cpu_of(backend) - postgres_before)
+    connection.close()
+    return records, cpu
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds used so far by a local process (the worker's PostgreSQL backend)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")  # PostgreSQL on another machine
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--operations", type=int, default=200_000)
+    parser.add_argument("--shops", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
+    args = parser.parse_args()
+    if args.smoke:
+        args.transactions, args.operations, args.shops = 2000, 400, 20
+    url = os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_journals"
+    )
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        sys.exit("bench/journals.py needs PostgreSQL (DATABASE_URL=postgres://…)")
+    name = parsed.path.lstrip("/")
+    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
+    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "true"
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], check=True, env=os.environ, cwd=ROOT)
+
+    setup_django()
+    from django.db import connection
+
+    from journals.models import JournalOperation, JournalTransaction
+    from merchants.models import Merchant
+
+    started = time.perf_counter()
+    seed(transactions=args.transactions, operations=args.operations, shops=args.shops)
+    seeded = time.perf_counter() - started
+    copy_seconds, copy_bytes = copy_time()
+    pks = list(Merchant.objects.order_by("pk").values_list("pk", flat=True))
+    connection.close()
+
+    shares = [(i, args.workers, pks[i :: args.workers]) for i in range(args.workers)]
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+        results = pool.map(work, shares)
+    build_seconds = time.perf_counter() - started
+    records = sum(r for r, _cpu in results)
+    python_cpu = sum(cpu[0] for _r, cpu in results)
+    postgres_cpu = sum(cpu[1] for _r, cpu in results)
+
+    in_journals = (JournalTransaction.objects.count(), JournalOperation.objects.count())
+    print(
+        f"scale: {args.transactions:,} transactions + {args.operations:,} operations, "
+        f"{args.shops:,} shops (seeded in {seeded:.1f} s)"
+    )
+    print(
+        f"build: {2 * len(pks):,} journals, {records:,} lines, {args.workers} workers: "
+        f"{build_seconds:.1f} s = {records / build_seconds:,.0f} lines/s"
+    )
+    print(
+        f"CPU used by the build: {python_cpu:.1f} s in the workers + {postgres_cpu:.1f} s in their "
+        f"PostgreSQL backends = {(python_cpu + postgres_cpu) / args.workers:.1f} s per core "
+        f"(a floor for the wall time with {args.workers} idle cores)"
+    )
+    print(f"COPY … TO of the same rows: {copy_seconds:.1f} s ({copy_bytes / 1e6:,.0f} MB)")
+    print(f"ratio build / COPY: {build_seconds / copy_seconds:.1f}")
+    print(
+        f"exactly once: {in_journals[0]:,} transactions and {in_journals[1]:,} operations "
+        "in journals"
+    )
+    if in_journals != (args.transactions, args.operations):
+        sys.exit("MISMATCH: some record is not in exactly one journal")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""The journal file: `;`-separated UTF-8 text (DOMAIN.md "The daily journals", docs/journals.md).
+
+TITLE line, header line, one line per record, TOTAL line. Pure functions of the rows given, so the
+same rows always give the same bytes (the seal is computed on them).
+"""
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import zoneinfo
+from collections.abc import Iterable
+
+FORMAT_VERSION = "1.0"
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+TRANSACTION_COLUMNS = [
+    "MERCHANT_ID",
+    "PAYMENT_DATE",
+    "TRANSACTION_ID",
+    "PAYMENT_TIME",
+    "AMOUNT",
+    "CURRENCY_CODE",
+    "CAPTURE_MODE",
+    "CAPTURE_DAY",
+    "CAPTURE_DATE",
+    "PAYMENT_MEANS",
+    "CARD_NUMBER",
+    "RESPONSE_CODE",
+    "BANK_RESPONSE_CODE",
+    "CVV_FLAG",
+    "CVV_RESPONSE_CODE",
+    "AUTHORISATION_ID",
+    "COMPLEMENTARY_CODE",
+    "STATUS",
+    "ORDER_ID",
+    "CUSTOMER_ID",
+    "RETURN_CONTEXT",
+    "ORIGIN",
+    "SOURCE_PAYMENT_DATE",
+    "SOURCE_TRANSACTION_ID",
+]
+
+# What the selector must fetch for one transactions-journal line, in column order.
+TRANSACTION_FIELDS = [
+    "id",
+    "payment_date",
+    "transaction_id",
+    "payment_at",
+    "origin_amount",
+    "currency_code",
+    "capture_mode",
+    "capture_day",
+    "capture_date",
+    "payment_means",
+    "card_number",
+    "response_code",
+    "bank_response_code",
+    "cvv_flag",
+    "cvv_response_code",
+    "authorisation_id",
+    "complementary_code",
+    "status",
+    "order_id",
+    "customer_id",
+    "return_context",
+    "origin",
+    "source__payment_date",
+    "source__transaction_id",
+]
+
+OPERATION_COLUMNS = [
+    "MERCHANT_ID",
+    "PAYMENT_DATE",
+    "TRANSACTION_ID",
+    "OPERATION_DATE",
+    "OPERATION_TIME",
+    "OPERATION",
+    "AMOUNT",
+    "CURRENCY_CODE",
+    "RESPONSE_CODE",
+    "ORIGIN",
+    "STATUS_BEFORE",
+    "STATUS_AFTER",
+    "USER",
+    "NEW_TRANSACTION_ID",
+    "ORDER_ID",
+]
+
+OPERATION_FIELDS = [
+    "id",
+    "transaction__payment_date",
+    "transaction__transaction_id",
+    "created_at",
+    "kind",
+    "amount",
+    "currency_code",
+    "response_code",
+    "origin",
+    "status_before",
+    "status_after",
+    "user__username",
+    "new_transaction__transaction_id",
+    "transaction__order_id",
+]
+
+
+def _date(value: dt.date | None) -> str:
+    # f-strings rather than strftime: called a few million times a night.
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}" if value else ""
+
+
+def _time(value: dt.datetime) -> str:
+    return f"{value.hour:02d}{value.minute:02d}{value.second:02d}"
+
+
+def _paris(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(PARIS)
+
+
+def transaction_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
+    """→ (the line's cells, currency, amount) for one TRANSACTION_FIELDS row."""
+    (
+        _pk,
+        payment_date,
+        transaction_id,
+        payment_at,
+        amount,
+        currency,
+        capture_mode,
+        capture_day,
+        capture_date,
+        *middle,
+        status,
+        order_id,
+        customer_id,
+        return_context,
+        origin,
+        source_date,
+        source_id,
+    ) = row
+    cells = [
+        merchant_id,
+        _date(payment_date),
+        transaction_id,
+        _time(_paris(payment_at)),
+        str(amount),
+        currency,
+        capture_mode,
+        str(capture_day),
+        _date(capture_date),
+        *middle,
+        status,
+        order_id,
+        customer_id,
+        return_context,
+        origin,
+        _date(source_date),
+        source_id or "",
+    ]
+    return cells, currency, amount
+
+
+def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
+    """→ (the line's cells, currency, amount) for one OPERATION_FIELDS row."""
+    (
+        _pk,
+        payment_date,
+        transaction_id,
+        created_at,
+        kind,
+        amount,
+        currency,
+        response_code,
+        origin,
+        status_before,
+        status_after,
+        username,
+        new_transaction_id,
+        order_id,
+    ) = row
+    at = _paris(created_at)
+    cells = [
+        merchant_id,
+        _date(payment_date),
+        transaction_id,
+        _date(at),
+        _time(at),
+        kind,
+        str(amount),
+        currency,
+        response_code,
+        origin,
+        status_before,
+        status_after,
+        username or "",
+        new_transaction_id or "",
+        order_id,
+    ]
+    return cells, currency, amount
+
+
+def render(
+    *,
+    kind: str,
+    merchant_id: str,
+    journal_date: dt.date,
+    generated_at: dt.datetime,
+    sequence: int,
+    rows: Iterable[tuple],
+) -> tuple[str, int, dict[str, int]]:
+    """The whole file for `rows` (selector rows of `kind`) → (text, record count, totals)."""
+    columns, line = (
+        (TRANSACTION_COLUMNS, transaction_line)
+        if kind == "TRANSACTIONS"
+        else (OPERATION_COLUMNS, operation_line)
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(
+        [
+            "TITLE",
+            kind,
+            merchant_id,
+            _date(journal_date),
+            _paris(generated_at).strftime("%Y%m%d%H%M%S"),
+            f"{sequence:06d}",
+            FORMAT_VERSION,
+        ]
+    )
+    writer.writerow(columns)
+    count = 0
+    totals: dict[str, int] = {}
+    for row in rows:
+        cells, currency, amount = line(merchant_id, row)
+        writer.writerow(cells)
+        count += 1
+        totals[currency] = totals.get(currency, 0) + amount
+    totals = dict(sorted(totals.items()))
+    writer.writerow(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())])
+    return out.getvalue(), count, totals
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def seal_hex(data: bytes, secret: str) -> str:
+    """HMAC-SHA256 of the file's bytes with the shop's secret key (its UTF-8 bytes)."""
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def filename(*, kind: str, merchant_id: str, journal_date: dt.date, sequence: int) -> str:
+    prefix = "JT" if kind == "TRANSACTIONS" else "JO"
+    return f"{prefix}_{merchant_id}_{journal_date:%Y%m%d}_{sequence:06d}.csv"

@@ -1,0 +1,46 @@
+"""Reads of journals: scope, and the records a build has still to put in a journal."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from merchants.selectors import merchants_visible_to
+from operations.models import Operation
+from transactions.models import Transaction
+
+from . import files
+from .models import Journal, JournalKind, JournalOperation, JournalTransaction
+
+
+def journals_visible_to(*, user) -> QuerySet[Journal]:
+    """The journals of the shops on which `user` holds the view right (CONSULTER and up)."""
+    return Journal.objects.filter(
+        merchant__in=merchants_visible_to(user=user, right="view")
+    ).select_related("merchant")
+
+
+def journal_get(*, user, pk: int) -> Journal:
+    """One journal as `user` may reach it; outside scope it does not exist (→ 404)."""
+    return journals_visible_to(user=user).get(pk=pk)
+
+
+def records_not_in_journal(*, merchant_pk: int, kind: str, scan_from_id: int) -> QuerySet:
+    """Rows (files.*_FIELDS tuples, by id) of the shop's records of `kind` in no journal yet.
+
+    Anti-join on the unique membership column, over ids above `scan_from_id` only (the catch-up
+    window: see services.journal_build), so its cost follows recent history, not all of it.
+    """
+    if kind == JournalKind.TRANSACTIONS:
+        model, lines, link, fields = (
+            Transaction,
+            JournalTransaction,
+            "transaction",
+            files.TRANSACTION_FIELDS,
+        )
+    else:
+        model, lines, link = Operation, JournalOperation, "operation"
+        fields = files.OPERATION_FIELDS
+    return (
+        model.objects.filter(merchant_id=merchant_pk, id__gt=scan_from_id)
+        .filter(~Exists(lines.objects.filter(**{link: OuterRef("pk")})))
+        .order_by("id")
+        .values_list(*fields)
+    )

@@ -1,0 +1,227 @@
+"""Exactly once on PostgreSQL, under the faults the issue lists: real connections, real locks."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections, transaction
+
+from journals.models import Journal, JournalTransaction
+from journals.services import JournalError, journal_build
+from tests.factories import make_transaction
+from tests.journals.conftest import DAY, at
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build(shop, day, kind="TRANSACTIONS"):
+    return journal_build(merchant_pk=shop.pk, kind=kind, journal_date=day, now=at(4, day=day))[0]
+
+
+def members(journal):
+    return set(
+        JournalTransaction.objects.filter(journal=journal).values_list("transaction", flat=True)
+    )
+
+
+def assert_each_once(shop, transactions):
+    """Every transaction of the shop is in exactly one journal (the unique line makes ≤ 1 sure)."""
+    lines = list(
+        JournalTransaction.objects.filter(journal__merchant=shop).values_list(
+            "transaction", flat=True
+        )
+    )
+    assert sorted(lines) == sorted(t.pk for t in transactions)
+
+
+def in_thread(target, *args):
+    """Run `target` on its own DB connection; → (thread, result dict)."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = target(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+class TableLock:
+    """Another connection holding EXCLUSIVE on journals_journal: reads go on, a build's INSERT of
+    its journal waits, i.e. the build is held open after it has read its records."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.held = threading.Event()
+
+    def _hold(self):
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("LOCK TABLE journals_journal IN EXCLUSIVE MODE")
+            self.held.set()
+            self.release.wait(30)
+
+    def __enter__(self):
+        self.thread, self.result = in_thread(self._hold)
+        assert self.held.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(10)
+
+
+def wait_for_blocked_insert(timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'INSERT INTO \"journals_journal\"%%'"
+            )
+            if cur.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the build never reached its INSERT")
+
+
+def test_a_record_committed_while_a_build_is_held_open_goes_in_the_next_journal(shop):
+    before = make_transaction(shop)
+    with TableLock():
+        thread, result = in_thread(build, shop, DAY)
+        wait_for_blocked_insert()
+        during = make_transaction(shop)  # committed while the build is open
+    thread.join(15)
+    assert "error" not in result, result.get("error")
+    first = result["value"]
+    second = build(shop, DAY + dt.timedelta(days=1))
+
+    assert members(first) == {before.pk}
+    assert members(second) == {during.pk}
+    assert_each_once(shop, [before, during])
+
+
+def test_a_lower_id_committed_after_a_higher_one_is_not_lost(shop):
+    """Ids are handed out at INSERT, visible at COMMIT: a high-water mark alone would skip it."""
+    inserted, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        with transaction.atomic():
+            t = make_transaction(shop)
+            inserted.set()
+            release.wait(20)
+        return t
+
+    thread, result = in_thread(slow_writer)
+    assert inserted.wait(10)
+    high = make_transaction(shop)
+    first = build(shop, DAY)
+    release.set()
+    thread.join(10)
+    low = result["value"]
+    second = build(shop, DAY + dt.timedelta(days=1))
+
+    assert low.pk < high.pk
+    assert members(first) == {high.pk}
+    assert members(second) == {low.pk}
+    assert_each_once(shop, [low, high])
+
+
+def test_two_builds_of_the_same_date_racing_give_one_journal(shop):
+    records = [make_transaction(shop) for _ in range(30)]
+    barrier = threading.Barrier(2)
+
+    def racer():
+        barrier.wait(5)
+        return journal_build(
+            merchant_pk=shop.pk, kind="TRANSACTIONS", journal_date=DAY, now=at(4, day=DAY)
+        )
+
+    runs = [in_thread(racer) for _ in range(2)]
+    for thread, _ in runs:
+        thread.join(20)
+    outcomes = [r["value"] for _, r in runs]
+
+    assert sorted(created for _, created in outcomes) == [False, True]
+    assert outcomes[0][0].pk == outcomes[1][0].pk
+    assert Journal.objects.filter(merchant=shop).count() == 1
+    assert_each_once(shop, records)
+
+
+def test_two_overlapping_runs_for_different_dates_share_the_records_without_overlap(shop):
+    records = [make_transaction(shop) for _ in range(30)]
+    barrier = threading.Barrier(3)
+    late_records = []
+
+    def racer(day):
+        barrier.wait(5)
+        return build(shop, day)
+
+    def writer():
+        barrier.wait(5)
+        for _ in range(20):
+            late_records.append(make_transaction(shop))
+
+    earlier, later = in_thread(racer, DAY), in_thread(racer, DAY + dt.timedelta(days=1))
+    writing = in_thread(writer)
+    for thread, _result in (earlier, later, writing):
+        thread.join(20)
+    assert "error" not in later[1] and "error" not in writing[1]
+    # If the later date won the lock, the earlier one is refused (journals follow one another
+    # by date) and stores nothing: its records are in the later journal.
+    assert "error" not in earlier[1] or isinstance(earlier[1]["error"], JournalError)
+    build(shop, DAY + dt.timedelta(days=2))  # whatever the races left
+
+    sequences = sorted(Journal.objects.filter(merchant=shop).values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert len(sequences) == (3 if "error" not in earlier[1] else 2)
+    assert_each_once(shop, records + late_records)
+
+
+def test_a_build_killed_before_it_commits_leaves_nothing_and_the_next_one_takes_all(shop):
+    records = [make_transaction(shop) for _ in range(5)]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": (
+            f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
+            f"{connection.settings_dict['PORT'] or 5432}/{connection.settings_dict['NAME']}"
+        ),
+    }
+    with TableLock():
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "build_journals",
+                "--date",
+                DAY.isoformat(),
+                "--merchant",
+                shop.merchant_id,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_blocked_insert(timeout=30)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    assert not Journal.objects.filter(merchant=shop).exists()
+
+    journal = build(shop, DAY)
+    assert journal.sequence == 1
+    assert_each_once(shop, records)
