@@ -18,4 +18,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("transactions/", include("transactions.urls")),
 ]

@@ -212,7 +212,7 @@ class ExportStatus(models.TextChoices):
 
 
 class TransactionExport(models.Model):
-    """A large CSV export built by a Celery job: downloadable by its owner only, until expires_at."""
+    """A large CSV export built by a Celery job: for its owner only, until expires_at."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transaction_exports"
@@ -220,6 +220,8 @@ class TransactionExport(models.Model):
     # The search's query string, replayed by the job with the owner's scope at build time.
     query = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="fr")
+    # Where the site was reached when the export was asked for: the e-mail's link starts here.
+    base_url = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=8, choices=ExportStatus.choices, default=ExportStatus.PENDING
     )
