@@ -44,11 +44,13 @@ class TransactionFilterBase(django_filters.FilterSet):
     payment_date_from = django_filters.DateFilter(
         label=_("Paid from"),
         method="filter_date_from",
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     payment_date_to = django_filters.DateFilter(
         label=_("Paid until"),
         method="filter_date_to",
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     status = django_filters.MultipleChoiceFilter(
