@@ -8,6 +8,13 @@ from tests.factories import UserFactory, make_merchant
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL's row locks: skipped on the embedded SQLite."""
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        skip_redis = pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)")
+        for item in items:
+            if "redis" in item.keywords:
+                item.add_marker(skip_redis)
     if connection.settings_dict["ENGINE"].endswith("postgresql"):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
