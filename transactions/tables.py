@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,9 +19,7 @@ def detail_path(transaction: Transaction) -> str:
 class TransactionTable(tables.Table):
     """One page of a search. Sorting is the search form's (indexed columns only)."""
 
-    payment_at = tables.DateTimeColumn(
-        verbose_name=_("Payment time"), format="SHORT_DATETIME_FORMAT"
-    )
+    payment_at = tables.Column(verbose_name=_("Payment time"))
     merchant = tables.Column(verbose_name=_("Shop"), accessor="merchant__merchant_id")
     transaction_id = tables.Column(verbose_name=_("Number"))
     status = tables.Column(verbose_name=_("Status"))
@@ -37,6 +37,9 @@ class TransactionTable(tables.Table):
 
     def render_transaction_id(self, value, record):
         return format_html('<a href="{}">{}</a>', detail_path(record), value)
+
+    def render_payment_at(self, value):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
     def render_amount(self, value, record):
         return money(value, record.currency_code)
