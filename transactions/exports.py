@@ -70,13 +70,12 @@ class _Line:
         return text
 
 
-def csv_chunks(queryset: QuerySet[Transaction]) -> Iterator[str]:
-    """The header, then the rows of `queryset` in list order (newest first), in chunks of text.
-
-    Reads through a server-side cursor (.iterator) so memory stays flat whatever the row count.
-    """
+def csv_batches(queryset: QuerySet[Transaction]) -> Iterator[tuple[str, int]]:
+    """(text, rows in it): the header (0 rows), then the rows of `queryset` in list order
+    (newest first) in chunks. Reads through a server-side cursor (.iterator), so memory stays
+    flat whatever the row count."""
     writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield writer.writerow(HEADER)
+    yield writer.writerow(HEADER), 0
     rows = (
         queryset.order_by("-payment_at", "-id")
         .values_list(*(field for _name, field in COLUMNS))
@@ -88,10 +87,16 @@ def csv_chunks(queryset: QuerySet[Transaction]) -> Iterator[str]:
         row[_PAYMENT_AT] = row[_PAYMENT_AT].astimezone(PARIS).strftime("%H:%M:%S")
         buffer.append(writer.writerow(row))
         if len(buffer) >= CHUNK_ROWS:
-            yield "".join(buffer)
+            yield "".join(buffer), len(buffer)
             buffer = []
     if buffer:
-        yield "".join(buffer)
+        yield "".join(buffer), len(buffer)
+
+
+def csv_chunks(queryset: QuerySet[Transaction]) -> Iterator[str]:
+    """The CSV text of `queryset`, chunk by chunk (for a streamed response)."""
+    for text, _rows in csv_batches(queryset):
+        yield text
 
 
 def search_queryset(*, user, query: str) -> QuerySet[Transaction]:
@@ -135,15 +140,15 @@ def export_build(*, export_id: int, now: dt.datetime | None = None) -> Transacti
         name = f"transactions-{export.pk}.csv"
         done = 0
         with open(path / name, "w", encoding="utf-8", newline="") as out:
-            for chunk in csv_chunks(queryset):
-                out.write(chunk)
-                done += chunk.count("\r\n")
-                # The header line is not a row; progress is written once per chunk.
-                TransactionExport.objects.filter(pk=export.pk).update(rows_done=max(0, done - 1))
+            for text, rows in csv_batches(queryset):
+                out.write(text)
+                done += rows
+                # Progress is written once per chunk, for the progress bar.
+                TransactionExport.objects.filter(pk=export.pk).update(rows_done=done)
         finished = now or timezone.now()
         export.file.name = f"exports/{name}"
         export.status = ExportStatus.DONE
-        export.rows_done = max(0, done - 1)
+        export.rows_done = done
         export.finished_at = finished
         export.expires_at = finished + EXPORT_KEEP
         export.save(update_fields=["file", "status", "rows_done", "finished_at", "expires_at"])
