@@ -54,7 +54,10 @@ class TransactionFilterBase(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+        distinct=False,  # one row per transaction already: DISTINCT would sort every match
+        label=_("Status"),
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     currency_code = django_filters.ChoiceFilter(label=_("Currency"), choices=CURRENCY_CHOICES)
     payment_means = django_filters.ChoiceFilter(
@@ -246,7 +249,10 @@ class ApiTransactionFilter(TransactionFilterBase):
     amount_min = django_filters.NumberFilter(method="filter_amount", min_value=0)
     amount_max = django_filters.NumberFilter(method="filter_amount", min_value=0)
     card_number = django_filters.CharFilter(method="filter_card_number", max_length=7)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False,  # one row per transaction already: DISTINCT would sort every match
+        choices=Status.choices,
+    )
 
     class Meta:
         form = ApiSearchForm

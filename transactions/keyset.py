@@ -10,7 +10,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+
+from merchants.selectors import merchants_visible_to
 
 from .models import Transaction
 
@@ -24,6 +27,8 @@ SORTS: dict[str, tuple[str, bool]] = {
 DEFAULT_SORT = "-payment_at"
 # Count exactly up to this many matches; beyond, "more than COUNT_CAP" (no unbounded COUNT(*)).
 COUNT_CAP = 10_000
+# Up to this many shops in scope, a page is read shop by shop (see transactions_page).
+SMALL_SCOPE = 50
 
 
 class InvalidCursor(ValueError):
@@ -62,10 +67,32 @@ def decode_cursor(sort: str, cursor: str) -> tuple:
     return value, pk
 
 
+def small_scope_shop_ids(*, user, limit: int = SMALL_SCOPE) -> list[int] | None:
+    """The primary keys of the shops `user` may see, if there are at most `limit` (else None).
+
+    Scope itself stays merchants_visible_to's; this only names it to the planner, which cannot
+    guess that a merchant's scope holds a handful of shops out of thousands.
+    """
+    ids = list(
+        merchants_visible_to(user=user).order_by("pk").values_list("pk", flat=True)[: limit + 1]
+    )
+    return ids if len(ids) <= limit else None
+
+
 def transactions_page(
-    queryset: QuerySet[Transaction], *, sort: str = DEFAULT_SORT, cursor: str = "", size: int = 25
+    queryset: QuerySet[Transaction],
+    *,
+    sort: str = DEFAULT_SORT,
+    cursor: str = "",
+    size: int = 25,
+    shop_ids: list[int] | None = None,
 ) -> Page:
-    """One page of `queryset` in `sort` order, after `cursor`: one query, `size` + 1 rows read."""
+    """One page of `queryset` in `sort` order, after `cursor`, reading `size` + 1 rows.
+
+    With `shop_ids` (a small scope), each shop's first `size` + 1 rows are read from its own
+    index range and merged (UNION ALL), then those rows fetched: two queries whose cost does
+    not depend on how many rows the other shops hold. Otherwise one query on the global indexes.
+    """
     column, descending = SORTS[sort]
     if cursor:
         value, pk = decode_cursor(sort, cursor)
@@ -77,7 +104,20 @@ def transactions_page(
             after = Q(**{f"{column}__gt": value}) | Q(**{column: value, "id__gt": pk})
             queryset = queryset.filter(after, **{f"{column}__gte": value})
     order = (f"-{column}", "-id") if descending else (column, "id")
-    rows = list(queryset.order_by(*order)[: size + 1])
+    if (
+        shop_ids is not None
+        and len(shop_ids) > 1
+        and connection.features.supports_slicing_ordering_in_compound  # not SQLite
+    ):
+        parts = [
+            queryset.filter(merchant_id=shop).order_by(*order).values_list("id", column)[: size + 1]
+            for shop in shop_ids
+        ]
+        merged = parts[0].union(*parts[1:], all=True).order_by(*order)[: size + 1]
+        ids = [pk for pk, _value in merged]
+        rows = list(queryset.filter(pk__in=ids).order_by(*order)) if ids else []
+    else:
+        rows = list(queryset.order_by(*order)[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]

@@ -190,6 +190,9 @@ class Transaction(models.Model):
                 fields=["merchant", "status", "payment_at", "id"],
                 name="transaction_shop_status_time",
             ),
+            # Across many shops (bank staff): recent rows are mostly TO_CAPTURE, so a status
+            # filter on the time index alone would read a whole day before the first CAPTURED.
+            models.Index(fields=["status", "payment_at", "id"], name="transaction_status_by_time"),
             models.Index(
                 fields=["customer_email", "payment_at", "id"], name="transaction_email_by_time"
             ),

@@ -12,8 +12,14 @@ from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import lifecycle
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
-from .filters import TransactionFilter
-from .keyset import COUNT_CAP, InvalidCursor, transactions_count_capped, transactions_page
+from .filters import TransactionFilter, paris_midnight
+from .keyset import (
+    COUNT_CAP,
+    InvalidCursor,
+    small_scope_shop_ids,
+    transactions_count_capped,
+    transactions_page,
+)
 from .models import RESPONSE_CODES, ExportStatus, Transaction, TransactionExport
 from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
 from .tables import TransactionTable, detail_path
@@ -94,14 +100,22 @@ def _search_context(request, query, number_form=None):
         return context, 400
     sort = page_form.cleaned_data["sort"] or "-payment_at"
     size = page_form.cleaned_data["page_size"] or PAGE_SIZES[0]
+    matches = filterset.qs
+    shop_ids = small_scope_shop_ids(user=request.user)
+    if shop_ids is not None:
+        matches = matches.filter(merchant_id__in=shop_ids)  # the same scope, named to the planner
     try:
         page = transactions_page(
-            filterset.qs, sort=sort, cursor=page_form.cleaned_data["cursor"], size=size
+            matches,
+            sort=sort,
+            cursor=page_form.cleaned_data["cursor"],
+            size=size,
+            shop_ids=shop_ids,
         )
     except InvalidCursor:
         page_form.add_error("cursor", _("This page link is no longer valid: start again."))
         return context, 400
-    count = transactions_count_capped(filterset.qs)
+    count = transactions_count_capped(matches)
     next_url = None
     if page.next_cursor:
         following = query.copy()
@@ -140,10 +154,18 @@ def transaction_find(request):
         query.update(payment_date_from=day.isoformat(), payment_date_to=day.isoformat())
     matches = transactions_visible_to(user=request.user).filter(transaction_id=number)
     if day:
-        matches = matches.filter(payment_date=day)
-    found = list(matches.select_related("merchant").order_by("-payment_at", "-id")[:2])
-    if len(found) == 1:
-        return redirect(detail_path(found[0]))
+        # payment_date is the Paris day; the payment_at bounds let the number index serve it.
+        matches = matches.filter(
+            payment_date=day,
+            payment_at__gte=paris_midnight(day),
+            payment_at__lt=paris_midnight(day + dt.timedelta(days=1)),
+        )
+    shop_ids = small_scope_shop_ids(user=request.user)
+    if shop_ids is not None:
+        matches = matches.filter(merchant_id__in=shop_ids)
+    page = transactions_page(matches.select_related("merchant"), size=1, shop_ids=shop_ids)
+    if page.rows and not page.next_cursor:
+        return redirect(detail_path(page.rows[0]))
     return redirect(f"/transactions/?{urlencode(query)}")
 
 

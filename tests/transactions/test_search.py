@@ -2,9 +2,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.factories import UserFactory, grant, make_group, make_merchant, make_transaction
 from transactions.keyset import transactions_count_capped, transactions_page
 from transactions.models import Status
 from transactions.selectors import transactions_visible_to
@@ -200,17 +201,21 @@ def test_bad_number_gives_a_form_error(client_in, typed):
     assert response.context["number_form"].errors
 
 
-def test_keyset_pages_return_every_row_exactly_once_while_new_rows_arrive(world):
+@pytest.mark.parametrize("by_shop", [False, True])
+def test_keyset_pages_return_every_row_exactly_once_while_new_rows_arrive(world, by_shop):
     shop = world["mine"]
+    second = make_merchant()
+    grant(world["user"], "CONSULTER", merchant=second)
+    shop_ids = [shop.pk, second.pk] if by_shop else None
     base = at(1, 0)
     for n in range(57):
         # Same payment time in pairs: the id breaks ties.
-        make_transaction(shop, payment_at=base + dt.timedelta(minutes=n // 2))
+        make_transaction(shop if n % 3 else second, payment_at=base + dt.timedelta(minutes=n // 2))
     scope = transactions_visible_to(user=world["user"])
     before = set(scope.values_list("pk", flat=True))
     seen, cursor, pages = [], "", 0
     while True:
-        page = transactions_page(scope, cursor=cursor, size=10)
+        page = transactions_page(scope, cursor=cursor, size=10, shop_ids=shop_ids)
         seen += [row.pk for row in page.rows]
         pages += 1
         # New payments keep arriving while the merchant pages through.
@@ -224,11 +229,17 @@ def test_keyset_pages_return_every_row_exactly_once_while_new_rows_arrive(world)
     assert before <= set(seen)
 
 
+@pytest.mark.parametrize("by_shop", [False, True])
 @pytest.mark.parametrize("sort", ["-payment_at", "payment_at", "-amount", "amount"])
-def test_keyset_pages_follow_each_sort_without_gaps(world, sort):
+def test_keyset_pages_follow_each_sort_without_gaps(world, sort, by_shop):
+    second = make_merchant()
+    grant(world["user"], "CONSULTER", merchant=second)
+    shop_ids = [world["mine"].pk, second.pk] if by_shop else None
     for n in range(23):
         make_transaction(
-            world["mine"], amount=100 + n % 5, payment_at=at(2) + dt.timedelta(hours=n)
+            world["mine"] if n % 2 else second,
+            amount=100 + n % 5,
+            payment_at=at(2) + dt.timedelta(hours=n),
         )
     scope = transactions_visible_to(user=world["user"])
     column = sort.lstrip("-")
@@ -239,7 +250,7 @@ def test_keyset_pages_follow_each_sort_without_gaps(world, sort):
     )
     seen, cursor = [], ""
     while True:
-        page = transactions_page(scope, sort=sort, cursor=cursor, size=7)
+        page = transactions_page(scope, sort=sort, cursor=cursor, size=7, shop_ids=shop_ids)
         seen += [row.pk for row in page.rows]
         if not page.next_cursor:
             break
@@ -291,11 +302,38 @@ def test_a_list_page_makes_a_constant_number_of_queries(
     for n in range(120):
         make_transaction(world["mine"], payment_at=at(4) + dt.timedelta(minutes=n))
 
-    # session, user, count (capped), the page (shops joined), the layout's shop list.
-    with django_assert_num_queries(5):
+    # session, user, scope's shop ids, count (capped), the page (shops joined), the layout's
+    # shop list.
+    with django_assert_num_queries(6):
         response = client_in.get("/transactions/", {"page_size": size, "status": "TO_CAPTURE"})
 
     assert len(response.context["page"].rows) == size
+
+
+@pytest.mark.parametrize("size", [25, 100])
+def test_a_list_page_over_several_shops_merges_them_in_a_constant_number_of_queries(
+    client, world, django_assert_num_queries, size
+):
+    shops = [world["mine"], *(make_merchant() for _ in range(3))]
+    user = UserFactory(username="group-user")
+    group = make_group("Chain", *shops)
+    grant(user, "CONSULTER", group=group)
+    for n in range(160):
+        make_transaction(shops[n % 4], payment_at=at(4) + dt.timedelta(minutes=n * 7 % 160))
+    client.force_login(user)
+    expected = list(
+        transactions_visible_to(user=user)
+        .order_by("-payment_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    # As above, plus one on PostgreSQL: the shops' first rows merged (UNION ALL), then fetched.
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 6):
+        first = client.get("/transactions/", {"page_size": size})
+    second = client.get("/transactions/" + first.context["next_url"])
+
+    assert [r.pk for r in first.context["page"].rows] == expected[:size]
+    assert [r.pk for r in second.context["page"].rows] == expected[size : 2 * size]
 
 
 def test_amounts_are_formatted_per_currency_and_language(client, world):
