@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from gestion.api import error_response
 
 from .filters import ApiTransactionFilter
-from .keyset import InvalidCursor, small_scope_shop_ids, transactions_page
+from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
 from .models import Transaction
 from .selectors import transaction_get, transactions_visible_to
 from .services import FeedRejected, transactions_feed
@@ -185,10 +185,7 @@ class FeedView(APIView):
             return error_response(
                 "12", f"page_size: 1 to {API_PAGE_SIZE_MAX}.", status.HTTP_400_BAD_REQUEST
             )
-        matches = filterset.qs
-        shop_ids = small_scope_shop_ids(user=request.user)
-        if shop_ids is not None:
-            matches = matches.filter(merchant_id__in=shop_ids)  # same scope, named to the planner
+        matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
         try:
             page = transactions_page(
                 matches,

@@ -79,6 +79,17 @@ def small_scope_shop_ids(*, user, limit: int = SMALL_SCOPE) -> list[int] | None:
     return ids if len(ids) <= limit else None
 
 
+def narrow_to_small_scope(
+    queryset: QuerySet[Transaction], *, user
+) -> tuple[QuerySet[Transaction], list[int] | None]:
+    """`queryset` (already scoped) with its shops named as literals when they are few, and
+    those shop ids (None for a large scope): the same rows, a plan that reads only those shops."""
+    shop_ids = small_scope_shop_ids(user=user)
+    if shop_ids is not None:
+        queryset = queryset.filter(merchant_id__in=shop_ids)
+    return queryset, shop_ids
+
+
 def transactions_page(
     queryset: QuerySet[Transaction],
     *,

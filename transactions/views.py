@@ -16,7 +16,7 @@ from .filters import TransactionFilter, paris_midnight
 from .keyset import (
     COUNT_CAP,
     InvalidCursor,
-    small_scope_shop_ids,
+    narrow_to_small_scope,
     transactions_count_capped,
     transactions_page,
 )
@@ -100,10 +100,7 @@ def _search_context(request, query, number_form=None):
         return context, 400
     sort = page_form.cleaned_data["sort"] or "-payment_at"
     size = page_form.cleaned_data["page_size"] or PAGE_SIZES[0]
-    matches = filterset.qs
-    shop_ids = small_scope_shop_ids(user=request.user)
-    if shop_ids is not None:
-        matches = matches.filter(merchant_id__in=shop_ids)  # the same scope, named to the planner
+    matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
     try:
         page = transactions_page(
             matches,
@@ -160,9 +157,7 @@ def transaction_find(request):
             payment_at__gte=paris_midnight(day),
             payment_at__lt=paris_midnight(day + dt.timedelta(days=1)),
         )
-    shop_ids = small_scope_shop_ids(user=request.user)
-    if shop_ids is not None:
-        matches = matches.filter(merchant_id__in=shop_ids)
+    matches, shop_ids = narrow_to_small_scope(matches, user=request.user)
     page = transactions_page(matches.select_related("merchant"), size=1, shop_ids=shop_ids)
     if page.rows and not page.next_cursor:
         return redirect(detail_path(page.rows[0]))
@@ -231,7 +226,8 @@ def transaction_export(request):
     if not filterset.is_valid():
         context, _status = _search_context(request, request.GET)
         return render(request, "transactions/search.html", context, status=400)
-    count = transactions_count_capped(filterset.qs, cap=EXPORT_SYNC_MAX)
+    matches, _shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
+    count = transactions_count_capped(matches, cap=EXPORT_SYNC_MAX)
     if count > EXPORT_SYNC_MAX:
         export = export_request(
             user=request.user,
@@ -240,9 +236,7 @@ def transaction_export(request):
             base_url=request.build_absolute_uri("/").rstrip("/"),
         )
         return redirect("transactions:export-status", export.pk)
-    response = StreamingHttpResponse(
-        csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_chunks(matches), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="transactions-{stamp}.csv"'
     return response

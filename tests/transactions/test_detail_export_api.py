@@ -144,6 +144,9 @@ def test_the_csv_export_holds_exactly_the_rows_of_the_list_and_nothing_outside_s
     header = rows[0]
     assert {r[header.index("currency_code")] for r in rows[1:]} == {"978"}
     assert {int(r[header.index("amount")]) for r in rows[1:]} == set(range(100, 131))
+    # Paris time of day, newest first (12:00 Paris + 30 minutes for the newest CB one).
+    assert rows[1][header.index("payment_time")] == "12:30:00"
+    assert rows[1][header.index("payment_date")] == "2026-11-11"
 
 
 def test_the_csv_export_of_everything_never_reaches_outside_scope(client, world):
