@@ -26,6 +26,7 @@ def page():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-GB")
         yield context.new_page()
+        context.close()
         browser.close()
 
 
