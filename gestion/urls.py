@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("merchants.urls")),
     path("", include("operations.urls")),
     path("journals/", include("journals.urls")),
+    path("transactions/", include("transactions.urls")),
 ]

@@ -8,7 +8,8 @@ from tests.factories import UserFactory, make_merchant
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL's row locks: skipped on the embedded SQLite."""
+    """Tests marked `postgres` need PostgreSQL's row locks: skipped on the embedded SQLite.
+    Tests marked `redis` need a real Celery worker on Redis: skipped on the filesystem broker."""
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         skip_redis = pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)")
         for item in items:

@@ -1,11 +1,18 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+import datetime as dt
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gestion.api import error_response
+from merchants.permissions import IsPersonAccount
 
+from .filters import ApiTransactionFilter
+from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
 from .models import Transaction
+from .selectors import transaction_get, transactions_visible_to
 from .services import FeedRejected, transactions_feed
 
 
@@ -72,10 +79,121 @@ class TransactionSerializer(serializers.ModelSerializer):
         }
 
 
-class FeedView(APIView):
-    """POST /api/v1/transactions/: the payment server feeds one transaction or a list of them."""
+class OperationSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    currency_code = serializers.CharField()
+    response_code = serializers.CharField()
+    status_before = serializers.CharField()
+    status_after = serializers.CharField()
+    origin = serializers.CharField()
+    user = serializers.SerializerMethodField()
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
-    permission_classes = [IsPaymentServer]
+    def get_user(self, obj) -> str | None:
+        return obj.user.get_username() if obj.user_id else None
+
+
+class TransactionDetailSerializer(TransactionSerializer):
+    operations = serializers.SerializerMethodField()
+
+    class Meta(TransactionSerializer.Meta):
+        fields = [*TransactionSerializer.Meta.fields, "operations"]
+
+    def get_operations(self, obj) -> list[dict]:
+        ops = obj.operations.select_related("user").order_by("created_at", "id")
+        return OperationSerializer(ops, many=True).data
+
+
+API_PAGE_SIZE = 50
+API_PAGE_SIZE_MAX = 500
+SEARCH_PARAMETERS = [
+    OpenApiParameter("merchant_id", str, description="One or several merchant_id, comma-separated"),
+    OpenApiParameter("transaction_id", str, description="With or without leading zeros"),
+    OpenApiParameter("payment_date_from", dt.date, description="Paris date, YYYY-MM-DD"),
+    OpenApiParameter("payment_date_to", dt.date, description="Paris date, YYYY-MM-DD"),
+    OpenApiParameter("status", str, many=True, description="Repeat for several statuses"),
+    OpenApiParameter("amount_min", int, description="Minor units"),
+    OpenApiParameter("amount_max", int, description="Minor units"),
+    OpenApiParameter("currency_code", str, description="ISO 4217 numeric, e.g. 978"),
+    OpenApiParameter("payment_means", str),
+    OpenApiParameter("card_number", str, description="1234.56, 1234 (first 4) or .56 (last 2)"),
+    OpenApiParameter("customer_id", str),
+    OpenApiParameter("customer_email", str),
+    OpenApiParameter("order_id", str),
+    OpenApiParameter("response_code", str),
+    OpenApiParameter("capture_mode", str),
+    OpenApiParameter("automatic_response_status", str),
+    OpenApiParameter("origin", str),
+    OpenApiParameter("cursor", str, description="The `next` link's cursor"),
+    OpenApiParameter("page_size", int, description=f"1 to {API_PAGE_SIZE_MAX}"),
+]
+
+
+def _form_errors_message(errors) -> str:
+    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+
+
+class FeedView(APIView):
+    """/api/v1/transactions/: POST, the payment server feeds transactions; GET, merchants search.
+
+    The two share a URL (the Sips-style resource) but not an audience: POST is the payment
+    server's only right, GET is refused to it.
+    """
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsPaymentServer()]
+        return [IsPersonAccount()]
+
+    @extend_schema(
+        operation_id="transactions_list",
+        parameters=SEARCH_PARAMETERS,
+        responses={
+            200: OpenApiResponse(description='{"results": [transaction…], "next": url or null}'),
+            400: OpenApiResponse(description='{"response_code": "12", "message": "…"}'),
+        },
+        summary="Search transactions in your scope, newest first (cursor pagination)",
+    )
+    def get(self, request):
+        scope = transactions_visible_to(user=request.user).select_related(
+            "merchant", "source__merchant"
+        )
+        query = request.query_params.copy()
+        if "merchant_id" in query:
+            query["merchant_id"] = " ".join(query.getlist("merchant_id"))
+        filterset = ApiTransactionFilter(query, queryset=scope)
+        if not filterset.is_valid():
+            return error_response(
+                "12",
+                _form_errors_message(filterset.errors),
+                status.HTTP_400_BAD_REQUEST,
+                errors=filterset.errors,
+            )
+        raw_size = request.query_params.get("page_size", str(API_PAGE_SIZE))
+        if not raw_size.isdigit() or not 1 <= int(raw_size) <= API_PAGE_SIZE_MAX:
+            return error_response(
+                "12", f"page_size: 1 to {API_PAGE_SIZE_MAX}.", status.HTTP_400_BAD_REQUEST
+            )
+        matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
+        try:
+            page = transactions_page(
+                matches,
+                cursor=request.query_params.get("cursor", ""),
+                size=int(raw_size),
+                shop_ids=shop_ids,
+            )
+        except InvalidCursor:
+            return error_response("12", "cursor: not a cursor of this list.", 400)
+        next_url = None
+        if page.next_cursor:
+            following = request.query_params.copy()
+            following["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{following.urlencode()}")
+        return Response(
+            {"results": TransactionSerializer(page.rows, many=True).data, "next": next_url}
+        )
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
@@ -85,6 +203,7 @@ class FeedView(APIView):
             409: OpenApiResponse(description="94 Transaction already processed"),
         },
         summary="Feed transactions (payment server only)",
+        operation_id="transactions_feed",
     )
     def post(self, request):
         data = request.data
@@ -119,3 +238,29 @@ class FeedView(APIView):
         else:
             body = {"response_code": "00", "transaction": TransactionSerializer(stored[0]).data}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TransactionDetailView(APIView):
+    """GET /api/v1/transactions/{merchant_id}/{payment_date}/{transaction_id}/ with operations."""
+
+    permission_classes = [IsPersonAccount]
+
+    @extend_schema(
+        responses={
+            200: TransactionDetailSerializer,
+            404: OpenApiResponse(description='{"response_code": "25", "message": "…"}'),
+        },
+        summary="One transaction and its operations",
+    )
+    def get(self, request, merchant_id, payment_date, transaction_id):
+        try:
+            day = dt.date.fromisoformat(payment_date)
+            transaction = transaction_get(
+                user=request.user,
+                merchant_id=merchant_id,
+                payment_date=day,
+                transaction_id=transaction_id,
+            )
+        except (ValueError, Transaction.DoesNotExist):
+            raise NotFound("Transaction not found.") from None
+        return Response(TransactionDetailSerializer(transaction).data)

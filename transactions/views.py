@@ -1,12 +1,38 @@
 import datetime as dt
 
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
-from merchants.selectors import merchants_visible_to
+from merchants.selectors import merchants_visible_to, user_has_right
 
-from .selectors import merchants_day_summary
+from . import lifecycle
+from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
+from .filters import TransactionFilter, paris_midnight
+from .keyset import (
+    COUNT_CAP,
+    InvalidCursor,
+    narrow_to_small_scope,
+    transactions_count_capped,
+    transactions_page,
+)
+from .models import RESPONSE_CODES, ExportStatus, Transaction, TransactionExport
+from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
+from .tables import TransactionTable, detail_path
+
+PAGE_SIZES = (25, 50, 100)
+OPERATION_LABELS = [
+    (lifecycle.VALIDATE, _("Validate")),
+    (lifecycle.CANCEL, _("Cancel")),
+    (lifecycle.REFUND, _("Refund")),
+    (lifecycle.DUPLICATE, _("Duplicate")),
+]
+# Query-string keys that shape the page, not the set of matches.
+PAGE_KEYS = ("sort", "page_size", "cursor")
 
 
 @login_required
@@ -17,3 +43,235 @@ def home(request):
         merchants=merchants_visible_to(user=request.user), day=yesterday
     )
     return render(request, "transactions/home.html", {"summaries": summaries, "day": yesterday})
+
+
+class PageForm(forms.Form):
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("-payment_at", _("Newest first")),
+            ("payment_at", _("Oldest first")),
+            ("-amount", _("Highest amount first")),
+            ("amount", _("Lowest amount first")),
+        ],
+    )
+    page_size = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        required=False,
+        coerce=int,
+        empty_value=PAGE_SIZES[0],
+        choices=[(n, n) for n in PAGE_SIZES],
+    )
+    cursor = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+
+
+class NumberSearchForm(forms.Form):
+    transaction_id = forms.CharField(label=_("Transaction number"), max_length=6)
+    payment_date = forms.DateField(
+        label=_("Payment date (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_transaction_id(self):
+        value = self.cleaned_data["transaction_id"].strip()
+        if not (value.isascii() and value.isdigit()):
+            raise forms.ValidationError(_("A transaction number has 1 to 6 digits."))
+        return value.zfill(6)
+
+
+def _filters_only(query) -> str:
+    return urlencode([(k, v) for k, vs in query.lists() if k not in PAGE_KEYS for v in vs if v])
+
+
+def _search_context(request, query, number_form=None):
+    scope = transactions_visible_to(user=request.user).select_related("merchant")
+    filterset = TransactionFilter(query, queryset=scope)
+    page_form = PageForm(query)
+    context = {
+        "filter": filterset,
+        "page_form": page_form,
+        "number_form": number_form or NumberSearchForm(),
+        "filters_query": _filters_only(query),
+        "count_cap": COUNT_CAP,
+    }
+    if not (filterset.is_valid() and page_form.is_valid()):
+        return context, 400
+    sort = page_form.cleaned_data["sort"] or "-payment_at"
+    size = page_form.cleaned_data["page_size"] or PAGE_SIZES[0]
+    matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
+    try:
+        page = transactions_page(
+            matches,
+            sort=sort,
+            cursor=page_form.cleaned_data["cursor"],
+            size=size,
+            shop_ids=shop_ids,
+        )
+    except InvalidCursor:
+        page_form.add_error("cursor", _("This page link is no longer valid: start again."))
+        return context, 400
+    count = transactions_count_capped(matches)
+    next_url = None
+    if page.next_cursor:
+        following = query.copy()
+        following["cursor"] = page.next_cursor
+        next_url = f"?{following.urlencode()}"
+    first = query.copy()
+    first.pop("cursor", None)
+    context.update(
+        table=TransactionTable(page.rows),
+        page=page,
+        count=count,
+        count_capped=count > COUNT_CAP,
+        next_url=next_url,
+        first_url=f"?{first.urlencode()}" if query.get("cursor") else None,
+    )
+    return context, 200
+
+
+@login_required
+def transaction_list(request):
+    """Search by criteria (query string), newest first, keyset-paginated."""
+    context, status = _search_context(request, request.GET)
+    return render(request, "transactions/search.html", context, status=status)
+
+
+@login_required
+def transaction_find(request):
+    """Search by number (and payment date): one match opens it, several give the short list."""
+    form = NumberSearchForm(request.GET)
+    if not form.is_valid():
+        context, _status = _search_context(request, QueryDict(), number_form=form)
+        return render(request, "transactions/search.html", context, status=400)
+    number, day = form.cleaned_data["transaction_id"], form.cleaned_data["payment_date"]
+    query = {"transaction_id": number}
+    if day:
+        query.update(payment_date_from=day.isoformat(), payment_date_to=day.isoformat())
+    matches = transactions_visible_to(user=request.user).filter(transaction_id=number)
+    if day:
+        # payment_date is the Paris day; the payment_at bounds let the number index serve it.
+        matches = matches.filter(
+            payment_date=day,
+            payment_at__gte=paris_midnight(day),
+            payment_at__lt=paris_midnight(day + dt.timedelta(days=1)),
+        )
+    # A number names at most one row per shop and day: the (shop, number) indexes answer at once,
+    # no per-shop merge needed.
+    matches, _shop_ids = narrow_to_small_scope(matches, user=request.user)
+    page = transactions_page(matches.select_related("merchant"), size=1)
+    if page.rows and not page.next_cursor:
+        return redirect(detail_path(page.rows[0]))
+    return redirect(f"/transactions/?{urlencode(query)}")
+
+
+def _amounts_left(transaction: Transaction) -> list[tuple[str, int]]:
+    labels = {
+        lifecycle.VALIDATE: _("Left to validate"),
+        lifecycle.CANCEL: _("Left to cancel"),
+        lifecycle.REFUND: _("Left to refund"),
+    }
+    return [
+        (
+            label,
+            lifecycle.max_amount(transaction, op) if lifecycle.is_allowed(transaction, op) else 0,
+        )
+        for op, label in labels.items()
+    ]
+
+
+@login_required
+def transaction_detail(request, merchant_id, payment_date, transaction_id):
+    try:
+        day = dt.date.fromisoformat(payment_date)
+        transaction = transaction_get(
+            user=request.user,
+            merchant_id=merchant_id,
+            payment_date=day,
+            transaction_id=transaction_id,
+        )
+    except (ValueError, Transaction.DoesNotExist):
+        raise Http404 from None
+    operations = transaction.operations.select_related("user").order_by("created_at", "id")
+    actions = []
+    if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
+        base = detail_path(transaction)
+        kinds = dict(OPERATION_LABELS)
+        for kind, maximum in lifecycle.operations_possible(transaction).items():
+            actions.append(
+                {
+                    "kind": kind,
+                    "label": kinds[kind],
+                    "max": maximum,
+                    "path": f"{base}{kind.lower()}/",
+                }
+            )
+    return render(
+        request,
+        "transactions/detail.html",
+        {
+            "t": transaction,
+            "operations": operations,
+            "actions": actions,
+            "amounts_left": _amounts_left(transaction),
+            "response_label": RESPONSE_CODES.get(transaction.response_code, ""),
+        },
+    )
+
+
+@login_required
+def transaction_export(request):
+    """CSV of exactly the searched set: streamed when small, a background job above the limit."""
+    scope = transactions_visible_to(user=request.user).select_related("merchant")
+    filterset = TransactionFilter(request.GET, queryset=scope)
+    if not filterset.is_valid():
+        context, _status = _search_context(request, request.GET)
+        return render(request, "transactions/search.html", context, status=400)
+    matches, _shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
+    count = transactions_count_capped(matches, cap=EXPORT_SYNC_MAX)
+    if count > EXPORT_SYNC_MAX:
+        export = export_request(
+            user=request.user,
+            query=_filters_only(request.GET),
+            rows_expected=count,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        return redirect("transactions:export-status", export.pk)
+    response = StreamingHttpResponse(csv_chunks(matches), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="transactions-{stamp}.csv"'
+    return response
+
+
+@login_required
+def export_status(request, pk):
+    export = get_object_or_404(TransactionExport, pk=pk, owner=request.user)
+    expired = export.expires_at is not None and export.expires_at <= timezone.now()
+    return render(
+        request,
+        "transactions/export_status.html",
+        {
+            "export": export,
+            "expired": expired,
+            "running": export.status in (ExportStatus.PENDING, ExportStatus.RUNNING),
+        },
+    )
+
+
+@login_required
+def export_download(request, pk):
+    """The file of a finished export: for its owner only, until it expires."""
+    export = get_object_or_404(TransactionExport, pk=pk, owner=request.user)
+    if export.status != ExportStatus.DONE or not export.file:
+        raise Http404
+    if export.expires_at <= timezone.now():
+        return render(
+            request,
+            "transactions/export_status.html",
+            {"export": export, "expired": True, "running": False},
+            status=410,
+        )
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=f"transactions-{export.pk}.csv"
+    )

@@ -88,7 +88,7 @@ _public = Route(read="public", write="public")
 ROUTES: dict[str, Route] = {
     # ---- foundation
     "home": Route(read="view"),
-    "api-transactions": Route(write="payment_server", data=lambda t: {}),
+    "api-transactions": Route(read="view", write="payment_server", data=lambda t: {}),
     "api-schema": Route(read="public"),
     "api-docs": Route(read="public"),
     "set_language": _public,
@@ -166,4 +166,14 @@ ROUTES: dict[str, Route] = {
     "journals:download": Route(kind="journal", read="view"),
     "api-journals": Route(read="view"),
     "api-journal-download": Route(kind="journal", read="view"),
+    # ---- search, detail, export (issue 4)
+    "transactions:list": Route(read="view"),
+    "transactions:find": Route(read="view"),
+    "transactions:export": Route(read="view"),
+    "transactions:detail": Route(kind="transaction", read="view"),
+    "api-transaction-detail": Route(kind="transaction", read="view"),
+    # A background export is its owner's alone (tests/transactions/test_detail_export_api.py
+    # proves owner-only and expiry); here: login required, no server error, payment server out.
+    "transactions:export-status": Route(read="login", strict_allow=False),
+    "transactions:export-download": Route(read="login", strict_allow=False),
 }

@@ -216,7 +216,11 @@ def test_isolation(endpoint, route, role, db):
             if why:
                 failures.append(f"{method.upper()} {placement}: {why}")
             if response.status_code == 200 and method == "get":
-                body = response.content.decode(errors="replace")
+                # A streamed answer (the CSV export) is read whole: a leak there counts too.
+                raw = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                body = raw.decode(errors="replace")
                 for hidden in outside_scope(role, right):
                     for marker in world.markers(hidden):
                         if marker in body:

@@ -1,0 +1,19 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "transactions"
+
+urlpatterns = [
+    path("", views.transaction_list, name="list"),
+    path("find/", views.transaction_find, name="find"),
+    path("export.csv", views.transaction_export, name="export"),
+    path("exports/<int:pk>/", views.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
+    re_path(
+        r"^(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
+        r"(?P<transaction_id>[0-9]{1,6})/$",
+        views.transaction_detail,
+        name="detail",
+    ),
+]
