@@ -1,7 +1,5 @@
 """The operations API: POST an operation on a transaction; GET the operations, cursor-paginated."""
 
-import datetime as dt
-
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -35,13 +33,7 @@ HTTP_STATUS = {"12": 400, "40": 403, "25": 404, "24": 409, "94": 409, "51": 422,
 
 
 def _key(t: Transaction | None) -> dict | None:
-    if t is None:
-        return None
-    return {
-        "merchant_id": t.merchant.merchant_id,
-        "payment_date": t.payment_date.isoformat(),
-        "transaction_id": t.transaction_id,
-    }
+    return None if t is None else t.sips_key()
 
 
 class OperationSerializer(serializers.ModelSerializer):
@@ -149,14 +141,13 @@ class OperationView(APIView):
 
     def _perform(self, request, merchant_id, payment_date, transaction_id, kind, body, now):
         try:
-            day = dt.date.fromisoformat(payment_date)
             t = transaction_get(
                 user=request.user,
                 merchant_id=merchant_id,
-                payment_date=day,
+                payment_date=payment_date,
                 transaction_id=transaction_id,
             )
-        except (ValueError, Transaction.DoesNotExist):
+        except Transaction.DoesNotExist:
             return _refusal("25", _("Transaction not found."))
         body = body if body is not None else {}
         try:

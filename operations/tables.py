@@ -34,11 +34,13 @@ class OperationTable(tables.Table):
         return localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
     def render_transaction(self, record):
-        from .views import detail_path
 
         t = record.transaction
         return format_html(
-            '<a href="{}">{} · {}</a>', detail_path(t), t.payment_date.isoformat(), t.transaction_id
+            '<a href="{}">{} · {}</a>',
+            t.get_absolute_url(),
+            t.payment_date.isoformat(),
+            t.transaction_id,
         )
 
     def render_amount(self, record):

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -38,13 +39,8 @@ from .services.perform import operation_perform
 from .tables import OperationTable
 
 
-def detail_path(t: Transaction) -> str:
-    """The transaction's detail page (transactions:detail), by its Sips key."""
-    return f"/transactions/{t.merchant.merchant_id}/{t.payment_date:%Y-%m-%d}/{t.transaction_id}/"
-
-
 def operation_path(t: Transaction, kind: str) -> str:
-    return f"{detail_path(t)}{kind.lower()}/"
+    return reverse("operations:operate", kwargs={**t.sips_key(), "kind": kind.lower()})
 
 
 def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
@@ -52,11 +48,11 @@ def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
         return transaction_get(
             user=request.user,
             merchant_id=merchant_id,
-            payment_date=dt.date.fromisoformat(payment_date),
+            payment_date=payment_date,
             transaction_id=transaction_id,
             right="operate",
         )
-    except (ValueError, Transaction.DoesNotExist):
+    except Transaction.DoesNotExist:
         raise Http404(_("Transaction not found.")) from None
 
 
@@ -79,7 +75,7 @@ def _render(request, template, t, kind, **context):
             "kind_label": OperationKind(kind).label,
             "allowed": lifecycle.is_allowed(t, kind),
             "action": operation_path(t, kind),
-            "detail": detail_path(t),
+            "detail": t.get_absolute_url(),
             **context,
         },
     )
@@ -156,7 +152,7 @@ def _confirm(request, t: Transaction, kind: str):
         )
     except IdempotencyConflict:
         messages.warning(request, _("This operation has already been submitted."))
-        return redirect(detail_path(t))
+        return redirect(t)
     if isinstance(claim, Replay):
         # A second submit of the same confirmation: show what the first one did, do nothing.
         messages.add_message(request, claim.body["level"], claim.body["message"])
@@ -188,7 +184,7 @@ def _confirm(request, t: Transaction, kind: str):
         body = {
             "level": messages.SUCCESS,
             "message": _done_message(operation),
-            "redirect": detail_path(shown),
+            "redirect": shown.get_absolute_url(),
         }
         idempotency_finish(record=claim, status=200, body=body, retryable=False)
     messages.add_message(request, body["level"], body["message"])

@@ -71,12 +71,7 @@ class TransactionSerializer(serializers.ModelSerializer):
     def get_source(self, obj) -> dict | None:
         if obj.source_id is None:
             return None
-        src = obj.source
-        return {
-            "merchant_id": src.merchant.merchant_id,
-            "payment_date": src.payment_date.isoformat(),
-            "transaction_id": src.transaction_id,
-        }
+        return obj.source.sips_key()
 
 
 class OperationSerializer(serializers.Serializer):
@@ -254,13 +249,12 @@ class TransactionDetailView(APIView):
     )
     def get(self, request, merchant_id, payment_date, transaction_id):
         try:
-            day = dt.date.fromisoformat(payment_date)
             transaction = transaction_get(
                 user=request.user,
                 merchant_id=merchant_id,
-                payment_date=day,
+                payment_date=payment_date,
                 transaction_id=transaction_id,
             )
-        except (ValueError, Transaction.DoesNotExist):
+        except Transaction.DoesNotExist:
             raise NotFound("Transaction not found.") from None
         return Response(TransactionDetailSerializer(transaction).data)

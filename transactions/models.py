@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +212,17 @@ class Transaction(models.Model):
 
     def __str__(self):
         return f"{self.merchant.merchant_id} {self.payment_date:%Y-%m-%d} {self.transaction_id}"
+
+    def get_absolute_url(self):
+        return reverse("transactions:detail", kwargs=self.sips_key())
+
+    def sips_key(self) -> dict[str, str]:
+        """The Sips key as the URLs and the API name it: merchant_id, payment_date, id."""
+        return {
+            "merchant_id": self.merchant.merchant_id,
+            "payment_date": self.payment_date.isoformat(),
+            "transaction_id": self.transaction_id,
+        }
 
 
 class ExportStatus(models.TextChoices):

@@ -56,20 +56,33 @@ def transactions_visible_to(*, user, right: str = "view") -> QuerySet[Transactio
 
 
 def transaction_get(
-    *, user, merchant_id: str, payment_date: dt.date, transaction_id: str, right: str = "view"
+    *,
+    user,
+    merchant_id: str,
+    payment_date: dt.date | str,
+    transaction_id: str,
+    right: str = "view",
 ) -> Transaction:
-    """One transaction by its Sips key, as `user` may reach it.
+    """One transaction by its Sips key, as `user` may reach it (payment_date a date or the URL's
+    YYYY-MM-DD; transaction_id with or without its leading zeros).
 
-    Outside the user's scope it does not exist (Transaction.DoesNotExist → 404 / code 25, so ids
-    cannot be probed); inside it but without `right`, PermissionDenied (403 / code 40).
+    Outside the user's scope, or under a key that cannot exist, it does not exist
+    (Transaction.DoesNotExist → 404 / code 25, so ids cannot be probed); inside the scope but
+    without `right`, PermissionDenied (403 / code 40).
     """
+    try:
+        if isinstance(payment_date, str):
+            payment_date = dt.date.fromisoformat(payment_date)
+        transaction_id = normalise_transaction_id(transaction_id)
+    except ValueError:
+        raise Transaction.DoesNotExist from None
     transaction = (
         transactions_visible_to(user=user)
         .select_related("merchant", "source__merchant")
         .get(
             merchant__merchant_id=merchant_id,
             payment_date=payment_date,
-            transaction_id=normalise_transaction_id(transaction_id),
+            transaction_id=transaction_id,
         )
     )
     if right != "view" and not user_has_right(

@@ -6,15 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gestion.templatetags.money import money
 
-from .models import Transaction
-
-
-def detail_path(transaction: Transaction) -> str:
-    return (
-        f"/transactions/{transaction.merchant.merchant_id}/"
-        f"{transaction.payment_date:%Y-%m-%d}/{transaction.transaction_id}/"
-    )
-
 
 class TransactionTable(tables.Table):
     """One page of a search. Sorting is the search form's (indexed columns only)."""
@@ -36,7 +27,7 @@ class TransactionTable(tables.Table):
         row_attrs = {"data-testid": "result"}
 
     def render_transaction_id(self, value, record):
-        return format_html('<a href="{}">{}</a>', detail_path(record), value)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
 
     def render_payment_at(self, value):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

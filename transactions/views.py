@@ -22,7 +22,7 @@ from .keyset import (
 )
 from .models import RESPONSE_CODES, ExportStatus, Transaction, TransactionExport
 from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
-from .tables import TransactionTable, detail_path
+from .tables import TransactionTable
 
 PAGE_SIZES = (25, 50, 100)
 OPERATION_LABELS = [
@@ -162,7 +162,7 @@ def transaction_find(request):
     matches, _shop_ids = narrow_to_small_scope(matches, user=request.user)
     page = transactions_page(matches.select_related("merchant"), size=1)
     if page.rows and not page.next_cursor:
-        return redirect(detail_path(page.rows[0]))
+        return redirect(page.rows[0])
     return redirect(f"/transactions/?{urlencode(query)}")
 
 
@@ -184,19 +184,18 @@ def _amounts_left(transaction: Transaction) -> list[tuple[str, int]]:
 @login_required
 def transaction_detail(request, merchant_id, payment_date, transaction_id):
     try:
-        day = dt.date.fromisoformat(payment_date)
         transaction = transaction_get(
             user=request.user,
             merchant_id=merchant_id,
-            payment_date=day,
+            payment_date=payment_date,
             transaction_id=transaction_id,
         )
-    except (ValueError, Transaction.DoesNotExist):
+    except Transaction.DoesNotExist:
         raise Http404 from None
     operations = transaction.operations.select_related("user").order_by("created_at", "id")
     actions = []
     if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
-        base = detail_path(transaction)
+        base = transaction.get_absolute_url()
         kinds = dict(OPERATION_LABELS)
         for kind, maximum in lifecycle.operations_possible(transaction).items():
             actions.append(

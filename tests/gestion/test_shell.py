@@ -20,7 +20,7 @@ def test_the_home_page_needs_a_login(client, db):
 
 
 def test_login_page_is_french_by_default_and_english_on_request(client, db):
-    assert "Connexion" in client.get("/accounts/login/").content.decode()
+    assert "Se connecter" in client.get("/accounts/login/").content.decode()
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 

@@ -2,6 +2,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.utils import translation
 
 from operations.models import Operation
 from tests.factories import UserFactory, make_merchant, make_transaction
@@ -152,3 +153,10 @@ def scripted_day(shop):
 @pytest.fixture
 def shop(db):
     return make_merchant("014213245611111", name="Boutique Démo Paris", journal_email="j@shop.test")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the messages in English (French is the default language)."""
+    with translation.override("en"):
+        yield
