@@ -282,3 +282,8 @@ CELERY_BEAT_SCHEDULE["journals-retry-deliveries"] = {
     "task": "journals.retry_deliveries",
     "schedule": crontab(minute="*/5"),
 }
+# Background CSV exports (issue 4): files past their keep time are deleted every hour.
+CELERY_BEAT_SCHEDULE["transactions-exports-purge"] = {
+    "task": "transactions.tasks.transactions_exports_purge",
+    "schedule": crontab(minute=17),
+}
