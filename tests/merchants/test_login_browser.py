@@ -60,12 +60,14 @@ def test_the_idle_warning_shows_after_13_minutes_and_stay_keeps_the_session(page
     page.click("button[type=submit].primary")
     warning = page.locator('[data-testid="idle-warning"]')
     page.locator('[data-testid="shop"]').first.wait_for()
+    # The idle timers are armed on DOMContentLoaded: advance the clock only after it.
+    page.wait_for_load_state("load")
     assert not warning.is_visible()
 
     page.clock.run_for("12:59")
     assert not warning.is_visible()
     page.clock.run_for("00:02")
-    assert warning.is_visible()
+    warning.wait_for(state="visible", timeout=5000)
 
     with page.expect_response("**/accounts/keepalive/") as answer:
         page.click("[data-idle-stay]")

@@ -13,7 +13,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CAPTURED = ("Capturée", "Captured")
+CAPTURED = ("Remisée", "Captured")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
