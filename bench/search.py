@@ -83,7 +83,7 @@ def seed_if_needed(args, manage, dev_env):
 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE transactions_transaction")
+                cursor.execute("ANALYZE transactions_transaction, operations_operation")
     return have
 
 

@@ -395,6 +395,9 @@ def _load_transactions(merchants, total, now, rng, report: SeedReport, batch: in
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
                 [Transaction._meta.db_table, next_id - 1],
             )
+            # Fresh statistics after a bulk load: without them the planner guesses (one
+            # transaction's operations estimated at tens of thousands of rows: a parallel scan).
+            cursor.execute(f"ANALYZE {Transaction._meta.db_table}, {Operation._meta.db_table}")
 
 
 def _actors() -> dict[str, User]:
