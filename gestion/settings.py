@@ -16,6 +16,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# A development checkout keeps its settings in .env (bin/setup writes DJANGO_DEBUG=true there);
+# variables set in the environment win over it. Production sets real variables, and no .env.
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
