@@ -127,12 +127,29 @@ class OperationView(APIView):
                 response["Idempotent-Replayed"] = "true"
                 return response
         try:
-            status, answer = self._perform(request, merchant_id, payment_date, transaction_id,
-                                           kind, body, now)  # fmt: skip
+            outcome = self._perform(request, merchant_id, payment_date, transaction_id,
+                                    kind, body, now)  # fmt: skip
         except BaseException:
+            # Nothing was committed: the client may retry with the same key.
             if claim is not None:
                 idempotency_finish(record=claim, status=500, body={}, retryable=True)
             raise
+        if isinstance(outcome, Operation):
+            try:
+                status, answer = 200, self._success(outcome)
+            except BaseException:
+                # The operation is committed: the key must never be freed now, or a retry with
+                # it would perform the operation a second time. Its replay names the operation.
+                if claim is not None:
+                    idempotency_finish(
+                        record=claim,
+                        status=200,
+                        body={"response_code": "00", "operation": {"id": outcome.pk}},
+                        retryable=False,
+                    )
+                raise
+        else:
+            status, answer = outcome
         if claim is not None:
             idempotency_finish(
                 record=claim, status=status, body=answer, retryable=answer["response_code"] == "99"
@@ -164,9 +181,12 @@ class OperationView(APIView):
             )
         except OperationRefused as refused:
             return _refusal(refused.code, refused.message)
+        return operation
+
+    def _success(self, operation):
         # The row as the service left it (locked, updated, committed): no need to read it again.
         shown = operation.new_transaction or operation.transaction
-        return 200, {
+        return {
             "response_code": "00",
             "operation": dict(OperationSerializer(operation).data),
             "transaction": dict(TransactionSerializer(shown).data),

@@ -37,14 +37,21 @@ def request_fingerprint(*parts) -> str:
 
 def idempotency_begin(*, user, key: str, fingerprint: str, now: dt.datetime):
     """Claim `key` for this request (→ the IdempotencyKey) or return the first answer (Replay)."""
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                user=user, key=key, fingerprint=fingerprint, created_at=now
-            )
-    except IntegrityError:
-        pass
-    existing = IdempotencyKey.objects.get(user=user, key=key)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    user=user, key=key, fingerprint=fingerprint, created_at=now
+                )
+        except IntegrityError:
+            pass
+        try:
+            existing = IdempotencyKey.objects.get(user=user, key=key)
+            break
+        except IdempotencyKey.DoesNotExist:
+            continue  # the first request freed it (a temporary problem) meanwhile: claim again
+    else:
+        raise IdempotencyConflict(mismatch=False)
     if existing.fingerprint != fingerprint:
         raise IdempotencyConflict(mismatch=True)
     if existing.response_status is None:

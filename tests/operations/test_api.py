@@ -7,6 +7,7 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from operations import api as opapi
 from operations.models import IdempotencyKey, Operation
 from operations.services.idempotency import idempotency_keys_purge
 from tests.factories import UserFactory, grant, make_merchant
@@ -161,6 +162,29 @@ def test_the_same_key_and_body_replays_the_first_answer_and_refunds_once(api, me
     t.refresh_from_db()
     assert t.refunded_amount == 1000
     assert Operation.objects.filter(transaction=t).count() == 1
+
+
+def test_a_failure_after_the_operation_committed_keeps_the_key_so_a_retry_refunds_once(
+    api, merchant, monkeypatch
+):
+    t = in_status(merchant, Status.CAPTURED)
+    answer_builder = opapi.OperationView._success
+
+    def crash_after_commit(self, operation):
+        raise RuntimeError("the worker died while answering")
+
+    monkeypatch.setattr(opapi.OperationView, "_success", crash_after_commit)
+    api.raise_request_exception = False
+    first = api.post(url(t, "refund"), {"amount": 1000}, format="json", HTTP_IDEMPOTENCY_KEY="k-9")
+    monkeypatch.setattr(opapi.OperationView, "_success", answer_builder)
+    again = api.post(url(t, "refund"), {"amount": 1000}, format="json", HTTP_IDEMPOTENCY_KEY="k-9")
+
+    assert first.status_code == 500
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["response_code"] == "00"
+    t.refresh_from_db()
+    assert t.refunded_amount == 1000
+    assert Operation.objects.filter(transaction=t, kind="REFUND").count() == 1
 
 
 def test_a_refusal_is_replayed_too(api, merchant):
