@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from transactions.feed import normalise_transaction_id
 
 from .models import OperationKind, OperationOrigin
@@ -25,19 +26,17 @@ RESPONSE_CODE_CHOICES = [
 ]
 
 
-def _paris_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
-
-
 class OperationFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(
         label=_("From (Paris date)"),
         method="filter_date_from",
+        validators=DATE_RANGE_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         label=_("To (Paris date)"),
         method="filter_date_to",
+        validators=DATE_RANGE_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     kind = django_filters.ChoiceFilter(label=_("Operation"), choices=OperationKind.choices)
@@ -54,10 +53,10 @@ class OperationFilter(django_filters.FilterSet):
     )
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_paris_midnight(value))
+        return queryset.filter(created_at__gte=paris_midnight(value))
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_paris_midnight(value + dt.timedelta(days=1)))
+        return queryset.filter(created_at__lt=paris_midnight(value + dt.timedelta(days=1)))
 
     def filter_transaction_id(self, queryset, name, value):
         try:

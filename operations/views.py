@@ -18,6 +18,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gestion.dates import within_range
 from gestion.money import format_amount
 from transactions import lifecycle
 from transactions.models import Status, Transaction
@@ -207,7 +208,10 @@ def _cursor_encode(operation) -> str:
 def _cursor_decode(text: str):
     try:
         at, pk = base64.urlsafe_b64decode(text.encode()).decode().split("|")
-        return dt.datetime.fromisoformat(at), int(pk)
+        moment = dt.datetime.fromisoformat(at)
+        if moment.tzinfo is None or not within_range(moment):
+            return None
+        return moment, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
 

@@ -167,7 +167,9 @@ class FeedView(APIView):
                 errors=filterset.errors,
             )
         raw_size = request.query_params.get("page_size", str(API_PAGE_SIZE))
-        if not raw_size.isdigit() or not 1 <= int(raw_size) <= API_PAGE_SIZE_MAX:
+        if not (raw_size.isascii() and raw_size.isdigit()) or not (
+            1 <= int(raw_size) <= API_PAGE_SIZE_MAX
+        ):
             return error_response(
                 "12", f"page_size: 1 to {API_PAGE_SIZE_MAX}.", status.HTTP_400_BAD_REQUEST
             )

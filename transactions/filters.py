@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from gestion.money import CURRENCY_CHOICES, AmountError, parse_amount
 from merchants.models import PaymentMeans
 
@@ -26,10 +27,6 @@ RESPONSE_CODE_CHOICES = [(code, code) for code in ("00", "02", "03", "05", "12",
                                                    "75", "90")]  # fmt: skip
 MERCHANT_ID_RE = re.compile(r"^[0-9]{1,15}$")
 FORBIDDEN_CHARS = set('|;:"')
-
-
-def paris_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
 
 
 class TransactionFilterBase(django_filters.FilterSet):
@@ -44,12 +41,14 @@ class TransactionFilterBase(django_filters.FilterSet):
     payment_date_from = django_filters.DateFilter(
         label=_("Paid from"),
         method="filter_date_from",
+        validators=DATE_RANGE_VALIDATORS,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     payment_date_to = django_filters.DateFilter(
         label=_("Paid until"),
         method="filter_date_to",
+        validators=DATE_RANGE_VALIDATORS,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from gestion.dates import within_range
 from merchants.selectors import merchants_visible_to
 
 from .models import Transaction
@@ -56,7 +57,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple:
         column = SORTS[sort][0]
         if column == "payment_at":
             value = dt.datetime.fromisoformat(raw)
-            if value.tzinfo is None:
+            if value.tzinfo is None or not within_range(value):
                 raise InvalidCursor(cursor)
         elif isinstance(raw, int):
             value = raw

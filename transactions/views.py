@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import lifecycle
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
-from .filters import TransactionFilter, paris_midnight
+from .filters import TransactionFilter
 from .keyset import (
     COUNT_CAP,
     InvalidCursor,
@@ -71,6 +72,7 @@ class NumberSearchForm(forms.Form):
     payment_date = forms.DateField(
         label=_("Payment date (optional)"),
         required=False,
+        validators=DATE_RANGE_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

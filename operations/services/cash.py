@@ -73,9 +73,17 @@ def _check_amount_given(amount):
         raise OperationRefused(code="12", message=_("The amount must be greater than zero."))
 
 
-def check(t: Transaction, kind: str, amount) -> None:
-    """The rules of `kind` on `t` as it is now (lifecycle's table), or OperationRefused."""
+def check(t: Transaction, kind: str, amount, *, today: dt.date) -> None:
+    """The rules of `kind` on `t` as it is on the Paris day `today` (lifecycle's table), or
+    OperationRefused."""
     _check_amount_given(amount)
+    if kind == lifecycle.VALIDATE and t.capture_date is not None and t.capture_date < today:
+        # Past its last validation day it is expired, even if the nightly run has not said so yet.
+        raise OperationRefused(
+            code="24",
+            message=_("The validation period ended on %(date)s: duplicate the transaction.")
+            % {"date": t.capture_date.isoformat()},
+        )
     if t.status in lifecycle.EXHAUSTED_IN.get(kind, ()):
         raise OperationRefused(
             code="51",
@@ -109,7 +117,7 @@ def preview(t: Transaction, kind: str, amount, *, now: dt.datetime | None = None
     """The outcome of `kind` on `t`, computed without writing (the web confirmation step)."""
     now = now or timezone.now()
     _check_window(now)
-    check(t, kind, amount)
+    check(t, kind, amount, today=now.astimezone(PARIS).date())
     changes = lifecycle.outcome(t, kind, amount, on_date=now.astimezone(PARIS).date())
     before = {f: getattr(t, f) for f in AMOUNT_FIELDS}
     after = {f: changes.get(f, before[f]) for f in AMOUNT_FIELDS}
@@ -184,7 +192,7 @@ def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operatio
 
 def _amount_operation(kind, *, transaction, amount, user, origin, now):
     def apply(t: Transaction, now):
-        check(t, kind, amount)
+        check(t, kind, amount, today=now.astimezone(PARIS).date())
         changes = lifecycle.outcome(t, kind, amount, on_date=now.astimezone(PARIS).date())
         status_before = t.status
         for field, value in changes.items():

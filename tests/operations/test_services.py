@@ -62,6 +62,19 @@ def test_validating_the_full_amount_makes_it_to_capture_on_the_validation_day(me
     )  # fmt: skip
 
 
+def test_a_validation_after_the_last_validation_day_is_refused_even_before_the_nightly_expiry(
+    merchant, operator
+):
+    last_day = NOW.date() - dt.timedelta(days=1)
+    t = in_status(merchant, Status.TO_VALIDATE, capture_day=5, capture_date=last_day)
+
+    refusal = refused("VALIDATE", t, 10000, operator)
+
+    assert refusal.code == "24"
+    assert last_day.isoformat() in refusal.message
+    assert amounts(t) == (Status.TO_VALIDATE, 10000, 0, 0)
+
+
 def test_validating_part_releases_the_remainder(merchant, operator):
     t = in_status(merchant, Status.TO_VALIDATE)
 
