@@ -23,6 +23,8 @@ from transactions.feed import FeedError
 from transactions.models import RESPONSE_CODES, Origin, Transaction
 from transactions.services import transaction_create
 
+from .remittance import next_remittance_date
+
 PARIS = ZoneInfo("Europe/Paris")
 # Amounts are n..12 (Sips): anything longer is an invalid request, never an overflow.
 MAX_AMOUNT = 10**12 - 1
@@ -118,7 +120,7 @@ def preview(t: Transaction, kind: str, amount, *, now: dt.datetime | None = None
     now = now or timezone.now()
     _check_window(now)
     check(t, kind, amount, today=now.astimezone(PARIS).date())
-    changes = lifecycle.outcome(t, kind, amount, on_date=now.astimezone(PARIS).date())
+    changes = lifecycle.outcome(t, kind, amount, on_date=next_remittance_date(now))
     before = {f: getattr(t, f) for f in AMOUNT_FIELDS}
     after = {f: changes.get(f, before[f]) for f in AMOUNT_FIELDS}
     return Preview(t.status, changes.get("status", t.status), before, after)
@@ -193,7 +195,7 @@ def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operatio
 def _amount_operation(kind, *, transaction, amount, user, origin, now):
     def apply(t: Transaction, now):
         check(t, kind, amount, today=now.astimezone(PARIS).date())
-        changes = lifecycle.outcome(t, kind, amount, on_date=now.astimezone(PARIS).date())
+        changes = lifecycle.outcome(t, kind, amount, on_date=next_remittance_date(now))
         status_before = t.status
         for field, value in changes.items():
             setattr(t, field, value)
@@ -219,7 +221,8 @@ def transaction_validate(
     *, transaction: Transaction, amount: int, user, origin: str, now: dt.datetime | None = None
 ) -> Operation:
     """VALIDATE from TO_VALIDATE, 0 < amount ≤ current amount → TO_CAPTURE, captured at the
-    remittance of the validation day; the unvalidated remainder is released."""
+    next remittance (that evening's, or tomorrow's after 22:00); the unvalidated remainder is
+    released."""
     return _amount_operation(
         OperationKind.VALIDATE, transaction=transaction, amount=amount, user=user,
         origin=origin, now=now,

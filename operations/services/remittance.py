@@ -39,6 +39,15 @@ def remittance_due_date(now: dt.datetime) -> dt.date:
     return local.date() - dt.timedelta(days=1)
 
 
+def next_remittance_date(now: dt.datetime) -> dt.date:
+    """The Paris day of the first remittance still to start after `now`: today before 22:00,
+    tomorrow after (what is validated at 23:30 goes with tomorrow's remittance)."""
+    local = now.astimezone(PARIS)
+    if local.time() < dt.time.fromisoformat(settings.REMITTANCE_WINDOW[0]):
+        return local.date()
+    return local.date() + dt.timedelta(days=1)
+
+
 def _due(kind: str, run_date: dt.date):
     """The rows of `kind` due at the remittance of `run_date` (before the status filter)."""
     before, _after = lifecycle.BATCH_TRANSITIONS[kind]

@@ -7,7 +7,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from operations.models import Operation
-from operations.services import remittance_run, transaction_refund
+from operations.services import remittance_run, transaction_refund, transaction_validate
 from operations.services.remittance import merchants_due, remittance_due_date
 from tests.operations.conftest import PARIS, in_status, paris
 from transactions.models import Status
@@ -129,6 +129,32 @@ def test_a_late_run_for_yesterday_leaves_what_happened_today_for_tonight(merchan
     remittance_run(run_date=dt.date(2026, 11, 26), now=paris(2026, 11, 26, 22))
     t.refresh_from_db()
     assert t.status == Status.CREDITED
+
+
+def test_a_validation_after_the_window_goes_with_the_next_remittance_even_if_tonights_runs_late(
+    merchant, operator
+):
+    t = in_status(
+        merchant,
+        Status.TO_VALIDATE,
+        payment_at=paris(2026, 11, 24, 10),
+        capture_day=5,
+        capture_date=dt.date(2026, 11, 29),
+    )
+    transaction_validate(
+        transaction=t, amount=10000, user=operator, origin="WEB", now=paris(2026, 11, 26, 23, 30)
+    )
+    t.refresh_from_db()
+    assert t.capture_date == dt.date(2026, 11, 27)
+
+    # Tonight's remittance (26th), run late after the validation: not its business.
+    remittance_run(run_date=dt.date(2026, 11, 26), now=paris(2026, 11, 26, 23, 45))
+    t.refresh_from_db()
+    assert t.status == Status.TO_CAPTURE
+
+    remittance_run(run_date=dt.date(2026, 11, 27), now=paris(2026, 11, 27, 22))
+    t.refresh_from_db()
+    assert (t.status, t.captured_amount) == (Status.CAPTURED, 10000)
 
 
 def test_a_partly_cancelled_transaction_is_captured_for_what_is_left(merchant, operator):
