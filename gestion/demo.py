@@ -13,17 +13,16 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from gestion.dates import PARIS
 from merchants.models import Access, Merchant, MerchantGroup, PaymentMeans, User
 from merchants.services import merchant_create
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions.models import CaptureMode, Origin, Status, Transaction
 
-PARIS = ZoneInfo("Europe/Paris")
 DAYS = 60
 DEMO_PASSWORD = "gestion-demo"
 

@@ -9,11 +9,11 @@ import datetime as dt
 import hashlib
 import hmac
 import io
-import zoneinfo
 from collections.abc import Iterable
 
+from gestion.dates import PARIS
+
 FORMAT_VERSION = "1.0"
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 TRANSACTION_COLUMNS = [
     "MERCHANT_ID",

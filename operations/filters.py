@@ -1,7 +1,6 @@
 """The operations search: one FilterSet for the page, its CSV export and the API."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
@@ -11,8 +10,6 @@ from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from transactions.feed import normalise_transaction_id
 
 from .models import OperationKind, OperationOrigin
-
-PARIS = ZoneInfo("Europe/Paris")
 
 RESPONSE_CODE_CHOICES = [
     ("00", _("00 done")),

@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gestion.dates import PARIS
+
 from .filters import TransactionFilter
 from .keyset import narrow_to_small_scope
 from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import transactions_visible_to
 
-PARIS = ZoneInfo(settings.TIME_ZONE)
 # Above this many rows an export is a background job (issue 4: 100,000).
 EXPORT_SYNC_MAX = getattr(settings, "TRANSACTION_EXPORT_SYNC_MAX", 100_000)
 # How long a finished export stays downloadable.

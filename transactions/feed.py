@@ -8,14 +8,12 @@ database: the service decides what the shop and the day's numbers allow.
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from gestion.dates import PARIS
 from gestion.money import CURRENCIES
 from merchants.models import PaymentMeans
 
 from .models import AutomaticResponseStatus, CaptureMode
-
-PARIS = ZoneInfo("Europe/Paris")
 
 FORBIDDEN_CHARS = set('|;:"')
 

@@ -7,11 +7,9 @@ Every filter narrows a queryset that already holds only the user's scope
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +20,6 @@ from merchants.models import PaymentMeans
 from .feed import normalise_transaction_id
 from .models import AutomaticResponseStatus, CaptureMode, Origin, Status
 
-PARIS = ZoneInfo(settings.TIME_ZONE)
 RESPONSE_CODE_CHOICES = [(code, code) for code in ("00", "02", "03", "05", "12", "17", "30", "34",
                                                    "75", "90")]  # fmt: skip
 MERCHANT_ID_RE = re.compile(r"^[0-9]{1,15}$")

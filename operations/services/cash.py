@@ -8,13 +8,13 @@ rule of transactions.lifecycle under the lock, and records its Operation row, ac
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gestion.dates import PARIS
 from gestion.money import format_amount
 from merchants.selectors import merchants_visible_to
 from operations.models import Operation, OperationKind, OperationOrigin
@@ -25,7 +25,6 @@ from transactions.services import transaction_create
 
 from .remittance import next_remittance_date
 
-PARIS = ZoneInfo("Europe/Paris")
 # Amounts are n..12 (Sips): anything longer is an invalid request, never an overflow.
 MAX_AMOUNT = 10**12 - 1
 

@@ -8,18 +8,17 @@ changes nothing more, and a run for day D also catches anything a missed earlier
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction as db
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from gestion.dates import PARIS
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions import lifecycle
 from transactions.models import Status, Transaction
 
-PARIS = ZoneInfo("Europe/Paris")
 CHUNK = 500
 
 
