@@ -1,10 +1,58 @@
+import os
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.clock import CLOCK_ENV, parse_instant, start_shifted_clock
 from tests.factories import UserFactory, make_merchant
+
+_CLOCK = pytest.StashKey[tuple]()  # (instant, traveller) of a shifted run
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="INSTANT",
+        default=os.environ.get(CLOCK_ENV) or None,
+        help=(
+            "run the whole suite on a clock that starts at INSTANT and ticks from there "
+            "(ISO 8601 with its UTC offset, e.g. 2027-10-31T22:30:00+01:00); "
+            f"also read from ${CLOCK_ENV}"
+        ),
+    )
+
+
+def pytest_configure(config):
+    value = config.getoption("--clock")
+    if not value:
+        return
+    try:
+        instant = parse_instant(value)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    config.stash[_CLOCK] = (instant, start_shifted_clock(instant))
+
+
+def pytest_report_header(config):
+    shifted = config.stash.get(_CLOCK, None)
+    if shifted is None:
+        return "clock: real"
+    instant, _ = shifted
+    paris = instant.astimezone(ZoneInfo("Europe/Paris"))
+    return (
+        f"clock: shifted, the suite starts at {instant.isoformat()} "
+        f"({paris:%A %Y-%m-%d %H:%M:%S %Z} in Paris) and ticks"
+    )
+
+
+def pytest_unconfigure(config):
+    shifted = config.stash.get(_CLOCK, None)
+    if shifted is not None:
+        shifted[1].stop()
 
 
 def pytest_collection_modifyitems(config, items):

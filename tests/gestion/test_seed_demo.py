@@ -1,11 +1,24 @@
+import datetime as dt
 import hashlib
 
+import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 
 from merchants.models import Access, Merchant, MerchantGroup, User
 from operations.models import Operation
 from transactions.models import Status, Transaction
+
+# The demo world is laid out around "now" (today's payments, tonight's credits): the tests build
+# it at a stated instant, so a run across a Paris midnight cannot see two different worlds.
+DEMO_NOW = dt.datetime(2026, 11, 27, 11, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def stated_now():
+    with time_machine.travel(DEMO_NOW, tick=False):
+        yield
 
 
 def _fingerprint():

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
@@ -27,7 +28,9 @@ def test_login_page_is_french_by_default_and_english_on_request(client, db):
     assert "Log in" in client.get("/accounts/login/").content.decode()
 
 
+@time_machine.travel(dt.datetime(2026, 11, 27, 0, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))))
 def test_home_shows_yesterdays_figures_for_the_users_shops_only(client, operator):
+    # Stated: 30 s after a Paris midnight, when "yesterday" is the day that has just ended.
     mine = make_merchant("014213245611111", name="Ma boutique")
     theirs = make_merchant("029800266211111", name="Pas la mienne")
     grant(operator, "OPERATOR", merchant=mine)

@@ -4,12 +4,14 @@ group shop / other shop. No read outside the scope (404, API 25), no write witho
 unclassified route fails test_every_route_is_classified.
 """
 
+import datetime as dt
 import fnmatch
 import json
 import re
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -196,6 +198,17 @@ def _call(client, endpoint, route, method, target, api):
     if api:
         return getattr(client, method)(url, data, format="json")
     return getattr(client, method)(url, data)
+
+
+# The matrix checks who may do what, not when: it runs on a Tuesday morning in Paris, outside the
+# remittance window (22:00-23:00 Paris) that refuses every operation with 99.
+BUSINESS_MORNING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+@pytest.fixture(autouse=True)
+def business_morning():
+    with time_machine.travel(BUSINESS_MORNING, tick=True):
+        yield
 
 
 @pytest.mark.parametrize("role", ROLES)
