@@ -3,8 +3,6 @@ an SMTP server on localhost that must receive both journals of each shop with th
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,11 @@ from django.db import connection
 from gestion.celery import app
 from journals.models import Journal
 from journals.tasks import journals_daily_run
+from tests.clock import python_command
 from tests.factories import make_merchant, make_transaction
 from tests.journals.conftest import make_op
 from tests.journals.smtp import free_port, start_smtp
+from tests.waiting import DEADLINE, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,7 @@ def worker(smtp):
     }
     app.control.purge()
     process = subprocess.Popen(
-        [
-            sys.executable,
+        python_command(
             "-m",
             "celery",
             "-A",
@@ -60,13 +59,34 @@ def worker(smtp):
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-        ],
+        ),
         cwd=ROOT,
         env=env,
     )
     yield process
     process.terminate()
-    process.wait(20)
+    process.wait(DEADLINE)
+
+
+def queued() -> int:
+    with app.connection_for_read() as conn:
+        return conn.default_channel.queue_declare(
+            app.conf.task_default_queue, passive=True
+        ).message_count
+
+
+def tasks_done(name: str) -> int:
+    """How many `name` tasks the worker has taken, once nothing is queued, running or waiting
+    (0 while it is busy, or not answering yet)."""
+    if queued():
+        return 0
+    inspect = app.control.inspect(timeout=2)
+    stats, active, reserved = inspect.stats(), inspect.active(), inspect.reserved()
+    if not stats or active is None or reserved is None:
+        return 0
+    if any(active.values()) or any(reserved.values()):
+        return 0
+    return sum(worker["total"].get(name, 0) for worker in stats.values())
 
 
 def test_the_daily_run_on_a_real_worker_delivers_both_journals_of_every_shop(smtp, worker):
@@ -77,9 +97,7 @@ def test_the_daily_run_on_a_real_worker_delivers_both_journals_of_every_shop(smt
 
     journals_daily_run.delay(journal_date="2026-11-27")
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(inbox.messages) < 4:
-        time.sleep(0.2)
+    wait_until(lambda: len(inbox.messages) >= 4 or worker.poll() is not None, what="four journals")
     assert worker.poll() is None, "the worker died"
     received = {filename: data for _subject, filename, data in inbox.attachments()}
     journals = Journal.objects.filter(merchant__in=shops)
@@ -88,7 +106,9 @@ def test_the_daily_run_on_a_real_worker_delivers_both_journals_of_every_shop(smt
     assert sorted(journals.values_list("state", flat=True)) == ["SENT"] * 4
     first = journals.get(merchant=shops[0], kind="TRANSACTIONS")
     assert first.record_count == 1 and "4200" in first.content
-    # Beat firing twice is harmless: nothing new is built or sent.
+    # Beat firing twice is harmless: nothing new is built or sent. Wait until the worker has
+    # done the second run and the build of both shops (2 + 2 builds in all), with nothing left.
     journals_daily_run.delay(journal_date="2026-11-27")
-    time.sleep(3)
+    wait_until(lambda: tasks_done("journals.build_shop") >= 4, what="the second run's builds")
+    assert tasks_done("journals.daily_run") == 2
     assert len(inbox.messages) == 4 and journals.count() == 4

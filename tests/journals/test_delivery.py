@@ -61,7 +61,8 @@ def test_smtp_down_then_up_sends_once_with_the_content_unchanged(shop, smtp_sett
     # Down: nothing listens on the port.
     assert journal_send(journal_pk=journal.pk, now=MORNING) == "FAILED"
     journal.refresh_from_db()
-    assert journal.attempts == 1 and "Connection refused" in journal.last_error
+    # The error names what failed (its class), not the OS's wording, which varies.
+    assert journal.attempts == 1 and journal.last_error.startswith("ConnectionRefusedError:")
     assert journal.next_attempt_at == MORNING + RETRY_DELAYS[0]
     # Not due yet: the sweep leaves it alone.
     assert journal.pk not in journals_due_for_delivery(now=MORNING + dt.timedelta(minutes=1))

@@ -4,18 +4,18 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from journals.models import Journal, JournalTransaction
 from journals.services import JournalError, journal_build
+from tests.clock import python_command
 from tests.factories import make_transaction
 from tests.journals.conftest import DAY, at
+from tests.waiting import DEADLINE, Outcome, start_together, wait_for_event, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,23 +42,6 @@ def assert_each_once(shop, transactions):
     assert sorted(lines) == sorted(t.pk for t in transactions)
 
 
-def in_thread(target, *args):
-    """Run `target` on its own DB connection; → (thread, result dict)."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = target(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            result["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, result
-
-
 class TableLock:
     """Another connection holding EXCLUSIVE on journals_journal: reads go on, a build's INSERT of
     its journal waits, i.e. the build is held open after it has read its records."""
@@ -72,41 +55,39 @@ class TableLock:
             with connection.cursor() as cur:
                 cur.execute("LOCK TABLE journals_journal IN EXCLUSIVE MODE")
             self.held.set()
-            self.release.wait(30)
+            if not self.release.wait(DEADLINE):
+                raise AssertionError("the test never released the table lock")
 
     def __enter__(self):
-        self.thread, self.result = in_thread(self._hold)
-        assert self.held.wait(10)
+        self.holder = Outcome(self._hold)
+        wait_for_event(self.held, self.holder, "the table lock")
         return self
 
     def __exit__(self, *exc):
         self.release.set()
-        self.thread.join(10)
+        self.holder.result()
 
 
-def wait_for_blocked_insert(timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'INSERT INTO \"journals_journal\"%%'"
-            )
-            if cur.fetchone()[0]:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the build never reached its INSERT")
+def blocked_insert():
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'INSERT INTO \"journals_journal\"%%'"
+        )
+        return cur.fetchone()[0]
+
+
+def wait_for_blocked_insert():
+    wait_until(blocked_insert, what="the build to reach its INSERT")
 
 
 def test_a_record_committed_while_a_build_is_held_open_goes_in_the_next_journal(shop):
     before = make_transaction(shop)
     with TableLock():
-        thread, result = in_thread(build, shop, DAY)
+        building = Outcome(build, shop, DAY)
         wait_for_blocked_insert()
         during = make_transaction(shop)  # committed while the build is open
-    thread.join(15)
-    assert "error" not in result, result.get("error")
-    first = result["value"]
+    first = building.result()
     second = build(shop, DAY + dt.timedelta(days=1))
 
     assert members(first) == {before.pk}
@@ -122,16 +103,16 @@ def test_a_lower_id_committed_after_a_higher_one_is_not_lost(shop):
         with transaction.atomic():
             t = make_transaction(shop)
             inserted.set()
-            release.wait(20)
+            if not release.wait(DEADLINE):
+                raise AssertionError("the test never let the slow writer commit")
         return t
 
-    thread, result = in_thread(slow_writer)
-    assert inserted.wait(10)
+    writing = Outcome(slow_writer)
+    wait_for_event(inserted, writing, "the slow writer's INSERT")
     high = make_transaction(shop)
     first = build(shop, DAY)
     release.set()
-    thread.join(10)
-    low = result["value"]
+    low = writing.result()
     second = build(shop, DAY + dt.timedelta(days=1))
 
     assert low.pk < high.pk
@@ -142,18 +123,16 @@ def test_a_lower_id_committed_after_a_higher_one_is_not_lost(shop):
 
 def test_two_builds_of_the_same_date_racing_give_one_journal(shop):
     records = [make_transaction(shop) for _ in range(30)]
-    barrier = threading.Barrier(2)
+    barrier = start_together(2)
 
     def racer():
-        barrier.wait(5)
+        barrier.wait()
         return journal_build(
             merchant_pk=shop.pk, kind="TRANSACTIONS", journal_date=DAY, now=at(4, day=DAY)
         )
 
-    runs = [in_thread(racer) for _ in range(2)]
-    for thread, _ in runs:
-        thread.join(20)
-    outcomes = [r["value"] for _, r in runs]
+    runs = [Outcome(racer) for _ in range(2)]
+    outcomes = [run.result() for run in runs]
 
     assert sorted(created for _, created in outcomes) == [False, True]
     assert outcomes[0][0].pk == outcomes[1][0].pk
@@ -163,31 +142,32 @@ def test_two_builds_of_the_same_date_racing_give_one_journal(shop):
 
 def test_two_overlapping_runs_for_different_dates_share_the_records_without_overlap(shop):
     records = [make_transaction(shop) for _ in range(30)]
-    barrier = threading.Barrier(3)
+    barrier = start_together(3)
     late_records = []
 
     def racer(day):
-        barrier.wait(5)
+        barrier.wait()
         return build(shop, day)
 
     def writer():
-        barrier.wait(5)
+        barrier.wait()
         for _ in range(20):
             late_records.append(make_transaction(shop))
 
-    earlier, later = in_thread(racer, DAY), in_thread(racer, DAY + dt.timedelta(days=1))
-    writing = in_thread(writer)
-    for thread, _result in (earlier, later, writing):
-        thread.join(20)
-    assert "error" not in later[1] and "error" not in writing[1]
+    earlier, later = Outcome(racer, DAY), Outcome(racer, DAY + dt.timedelta(days=1))
+    writing = Outcome(writer)
+    later.result()
+    writing.result()
     # If the later date won the lock, the earlier one is refused (journals follow one another
     # by date) and stores nothing: its records are in the later journal.
-    assert "error" not in earlier[1] or isinstance(earlier[1]["error"], JournalError)
+    refused = earlier.error()
+    if refused is not None and not isinstance(refused, JournalError):
+        raise refused
     build(shop, DAY + dt.timedelta(days=2))  # whatever the races left
 
     sequences = sorted(Journal.objects.filter(merchant=shop).values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))
-    assert len(sequences) == (3 if "error" not in earlier[1] else 2)
+    assert len(sequences) == (3 if refused is None else 2)
     assert_each_once(shop, records + late_records)
 
 
@@ -203,23 +183,25 @@ def test_a_build_killed_before_it_commits_leaves_nothing_and_the_next_one_takes_
     }
     with TableLock():
         worker = subprocess.Popen(
-            [
-                sys.executable,
+            python_command(
                 "manage.py",
                 "build_journals",
                 "--date",
                 DAY.isoformat(),
                 "--merchant",
                 shop.merchant_id,
-            ],
+            ),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for_blocked_insert(timeout=30)
+        wait_until(
+            lambda: blocked_insert() or worker.poll() is not None, what="the command's INSERT"
+        )
+        assert worker.poll() is None, "build_journals ended before it reached its INSERT"
         worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
+        worker.wait(DEADLINE)
     assert not Journal.objects.filter(merchant=shop).exists()
 
     journal = build(shop, DAY)

@@ -1,7 +1,6 @@
 """The remittance on a real Celery worker and Redis broker: one task per shop, all done."""
 
 import datetime as dt
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -13,6 +12,7 @@ from operations.models import Operation
 from operations.tasks import remittance_dispatch
 from tests.factories import make_merchant
 from tests.operations.conftest import in_status, paris
+from tests.waiting import wait_until
 from transactions.models import Status
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -42,12 +42,10 @@ def test_the_dispatch_fans_out_one_task_per_shop_and_a_worker_does_them_all():
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
         # The dispatch runs here; the per-shop tasks it enqueues go through Redis to the worker.
         fanned_out = remittance_dispatch.apply(kwargs={"run_date": day.isoformat()}).get()
-        deadline = dt.datetime.now() + dt.timedelta(seconds=30)
-        while (
-            Operation.objects.filter(kind="CAPTURE").count() < len(due)
-            and dt.datetime.now() < deadline
-        ):
-            time.sleep(0.1)
+        wait_until(
+            lambda: Operation.objects.filter(kind="CAPTURE").count() >= len(due),
+            what="every shop's captures",
+        )
 
     task_postrun.disconnect(close_connection)
     assert fanned_out == 3  # the shops with something due, the idle one left out

@@ -1,6 +1,5 @@
 """Races on PostgreSQL, with real threads each on its own connection: the row lock decides."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,6 +15,7 @@ from operations.services import (
     transaction_validate,
 )
 from tests.operations.conftest import NOW, in_status, paris
+from tests.waiting import start_together
 from transactions.models import Status
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def race(*calls):
     """Run the calls at once (a barrier), each thread on its own connection; their outcomes
     (an Operation's response code, a refusal's code, or what the call returned)."""
-    barrier = threading.Barrier(len(calls))
+    barrier = start_together(len(calls))
 
     def attempt(call):
         try:

@@ -1,6 +1,5 @@
 import csv
 import io
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -8,6 +7,7 @@ from django.core import mail
 
 from gestion.celery import app
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.waiting import wait_until
 from transactions import tasks  # noqa: F401  (registers the export task with the app)
 from transactions.models import ExportStatus, TransactionExport
 
@@ -30,12 +30,12 @@ def test_the_async_export_runs_through_a_real_celery_worker_on_redis(
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         response = client.get("/transactions/export.csv")
         export = TransactionExport.objects.get(owner=user)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def finished():
             export.refresh_from_db()
-            if export.status in (ExportStatus.DONE, ExportStatus.FAILED):
-                break
-            time.sleep(0.2)
+            return export.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+        wait_until(finished, what="the export job")
 
     assert response["Location"] == f"/transactions/exports/{export.pk}/"
     assert export.status == ExportStatus.DONE
