@@ -175,6 +175,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # The exchange tables, which kombu otherwise writes to ./control wherever it runs.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = "Europe/Paris"
