@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.QueryStringGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gestion.middleware.UserLanguageMiddleware",
@@ -195,6 +196,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsPersonAccount"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gestion.api.exception_handler",
+    # JSON bodies bounded in size and nesting depth (core.parsers): 413 / 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -210,6 +217,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 FEED_BULK_MAX = 5000
 # Bodies of a 5,000-item bulk exceed Django's default 2.5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# A JSON body nested deeper than this is refused (a feed item is 2 levels, a bulk 3).
+JSON_MAX_DEPTH = 32
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ import hmac
 import io
 from collections.abc import Iterable
 
+from core.csv import FORMULA_STARTS
 from gestion.dates import PARIS
 
 FORMAT_VERSION = "1.0"
@@ -106,6 +107,16 @@ OPERATION_FIELDS = [
 ]
 
 
+def _text(value: str) -> str:
+    """A free-text cell (order, customer, return context, user name): never read as a formula.
+
+    The feed refuses such values for the fields it takes (docs/journals.md, "Formulas"); a value
+    stored before that rule, or a user name, gets a leading apostrophe instead."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _date(value: dt.date | None) -> str:
     # f-strings rather than strftime: called a few million times a night.
     return f"{value.year:04d}{value.month:02d}{value.day:02d}" if value else ""
@@ -152,9 +163,9 @@ def transaction_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]
         _date(capture_date),
         *middle,
         status,
-        order_id,
-        customer_id,
-        return_context,
+        _text(order_id),
+        _text(customer_id),
+        _text(return_context),
         origin,
         _date(source_date),
         source_id or "",
@@ -194,9 +205,9 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         origin,
         status_before,
         status_after,
-        username or "",
+        _text(username or ""),
         new_transaction_id or "",
-        order_id,
+        _text(order_id),
     ]
     return cells, currency, amount
 

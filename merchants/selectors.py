@@ -71,6 +71,18 @@ def users_manageable_by(*, actor) -> QuerySet[User]:
     )
 
 
+def accesses_visible_to(*, actor) -> QuerySet[Access]:
+    """The accesses a user administrator may see: those on the access points it manages (its
+    shops, and the groups lying wholly in its scope). A role its users hold elsewhere is not its
+    business: neither that shop's name nor its id is shown. Bank staff see every access."""
+    if not actor or not actor.is_authenticated or not actor.is_active:
+        return Access.objects.none()
+    if actor.is_bank_staff:
+        return Access.objects.all()
+    shops, groups = manageable_points(user=actor)
+    return Access.objects.filter(Q(merchant__in=shops) | Q(group__in=groups))
+
+
 def audit_history(*, actor, object_type: str | None = None, object_id: str | None = None):
     """The audit history, newest first: bank staff only."""
     if not actor or not actor.is_authenticated or not actor.is_bank_staff:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +21,12 @@ from rest_framework.authtoken.models import Token
 from . import services
 from .forms import AccessGrantForm, JournalEmailForm, ProfileForm, UserCreateForm
 from .models import Merchant, User
-from .selectors import manageable_points, merchants_visible_to, users_manageable_by
+from .selectors import (
+    accesses_visible_to,
+    manageable_points,
+    merchants_visible_to,
+    users_manageable_by,
+)
 
 # ---------------------------------------------------------------- session and profile
 
@@ -108,9 +114,12 @@ def _send_invitation(request, user: User) -> None:
 @require_GET
 def user_list(request):
     _require_user_admin(request.user)
+    accesses = (
+        accesses_visible_to(actor=request.user).select_related("merchant", "group").order_by("pk")
+    )
     users = (
         users_manageable_by(actor=request.user)
-        .prefetch_related("accesses__merchant", "accesses__group")
+        .prefetch_related(Prefetch("accesses", queryset=accesses))
         .order_by("username", "pk")
     )
     return render(request, "merchants/user_list.html", {"users": users})
@@ -149,6 +158,15 @@ def user_create(request):
     )
 
 
+def _accesses_shown(request, target: User):
+    return (
+        accesses_visible_to(actor=request.user)
+        .filter(user=target)
+        .select_related("merchant", "group")
+        .order_by("pk")
+    )
+
+
 @login_required
 @require_GET
 def user_detail(request, pk):
@@ -158,7 +176,7 @@ def user_detail(request, pk):
         "merchants/user_detail.html",
         {
             "target": target,
-            "accesses": target.accesses.select_related("merchant", "group").order_by("pk"),
+            "accesses": _accesses_shown(request, target),
             "grant_form": AccessGrantForm(actor=request.user),
             "is_self": target.pk == request.user.pk,
         },
@@ -180,7 +198,7 @@ def user_grant(request, pk):
             "merchants/user_detail.html",
             {
                 "target": target,
-                "accesses": target.accesses.select_related("merchant", "group").order_by("pk"),
+                "accesses": _accesses_shown(request, target),
                 "grant_form": form,
             },
             status=400,
@@ -202,7 +220,9 @@ def user_grant(request, pk):
 @require_POST
 def user_revoke(request, pk, access_pk):
     target = _managed_user(request, pk)
-    access = get_object_or_404(target.accesses, pk=access_pk)
+    access = get_object_or_404(
+        accesses_visible_to(actor=request.user).filter(user=target), pk=access_pk
+    )
     try:
         services.access_revoke(actor=request.user, access_pk=access.pk)
     except services.UserAdminRefused as refused:

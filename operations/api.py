@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pan import contains_pan_anywhere
 from gestion.api import error_response
 from transactions.api import TransactionSerializer
 from transactions.models import Transaction
@@ -100,6 +101,11 @@ class OperationView(APIView):
         except ParseError:
             return error_response("12", _("The body must be a JSON object."), 400)
         body = data if isinstance(data, dict) else None
+        if contains_pan_anywhere(data):
+            # Refused before anything is recorded: an operation's message never repeats it.
+            return error_response(
+                "12", _("A card number is not accepted in an operation's request."), 400
+            )
         key = request.headers.get("Idempotency-Key")
         claim = None
         if key is not None:
@@ -123,6 +129,10 @@ class OperationView(APIView):
                     "99", _("The first request with this Idempotency-Key is still running."), 503
                 )
             if isinstance(claim, Replay):
+                if not self._may_see(request, merchant_id, payment_date, transaction_id):
+                    # The stored answer is the caller's only while the transaction still is.
+                    status, answer = _refusal("25", _("Transaction not found."))
+                    return Response(answer, status)
                 response = Response(claim.body, claim.status)
                 response["Idempotent-Replayed"] = "true"
                 return response
@@ -155,6 +165,19 @@ class OperationView(APIView):
                 record=claim, status=status, body=answer, retryable=answer["response_code"] == "99"
             )
         return Response(answer, status)
+
+    @staticmethod
+    def _may_see(request, merchant_id, payment_date, transaction_id) -> bool:
+        try:
+            transaction_get(
+                user=request.user,
+                merchant_id=merchant_id,
+                payment_date=payment_date,
+                transaction_id=transaction_id,
+            )
+        except Transaction.DoesNotExist:
+            return False
+        return True
 
     def _perform(self, request, merchant_id, payment_date, transaction_id, kind, body, now):
         try:

@@ -3,7 +3,6 @@ operations list with its CSV export."""
 
 import base64
 import binascii
-import csv
 import datetime as dt
 import uuid
 
@@ -18,6 +17,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.csv import people_csv
 from gestion.dates import within_range
 from gestion.money import format_amount
 from transactions import lifecycle
@@ -238,11 +238,6 @@ def _csv_rows(queryset):
         ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def operations_list(request):
     """Search operations (dates, kind, shop, user, origin, code): keyset pages, CSV export."""
@@ -256,9 +251,8 @@ def operations_list(request):
             queryset = queryset.none()
     queryset = queryset.order_by("-created_at", "-id")
     if request.GET.get("export") == "csv":
-        writer = csv.writer(_Echo(), delimiter=";")
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in _csv_rows(queryset)), content_type="text/csv"
+            people_csv(_csv_rows(queryset)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="operations.csv"'
         return response

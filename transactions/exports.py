@@ -1,10 +1,11 @@
-"""CSV export of a search: `;`-separated, UTF-8, a header line, amounts in minor units + currency.
+"""CSV export of a search, through the one CSV writer for people (core.csv: `;`, UTF-8 with a
+byte-order mark, CRLF, formula-looking cells neutralised): a header line, amounts in minor units
++ currency.
 
 Small sets stream straight to the browser; above EXPORT_SYNC_MAX rows a Celery job writes the
 file (transactions.tasks), the owner watches its progress and downloads it until it expires.
 """
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.csv import PeopleCsvWriter
 from gestion.dates import PARIS
 
 from .filters import TransactionFilter
@@ -73,19 +75,12 @@ class _LocalTimeText(Func):
     output_field = CharField()
 
 
-class _Line:
-    """csv.writer target that hands back what it was given (no buffer kept)."""
-
-    def write(self, text):
-        return text
-
-
 def csv_batches(queryset: QuerySet[Transaction]) -> Iterator[tuple[str, int]]:
     """(text, rows in it): the header (0 rows), then the rows of `queryset` in list order
     (newest first) in chunks. Reads through a server-side cursor (.iterator), so memory stays
     flat whatever the row count."""
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield writer.writerow(HEADER), 0
+    writer = PeopleCsvWriter()
+    yield writer.start() + writer.row(HEADER), 0
     fields = [field for _name, field in COLUMNS]
     in_sql = connection.vendor == "postgresql"
     if in_sql:
@@ -103,7 +98,7 @@ def csv_batches(queryset: QuerySet[Transaction]) -> Iterator[tuple[str, int]]:
         if not in_sql:
             row = list(row)
             row[_PAYMENT_AT] = row[_PAYMENT_AT].astimezone(PARIS).strftime("%H:%M:%S")
-        buffer.append(writer.writerow(row))
+        buffer.append(writer.row(row))
         if len(buffer) >= CHUNK_ROWS:
             yield "".join(buffer), len(buffer)
             buffer = []

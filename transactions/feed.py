@@ -9,7 +9,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from gestion.dates import PARIS
+from core.csv import FORMULA_STARTS
+from core.pan import contains_pan
+from gestion.dates import EARLIEST, LATEST, PARIS
 from gestion.money import CURRENCIES
 from merchants.models import PaymentMeans
 
@@ -28,6 +30,7 @@ class Field:
     exact_length: int | None = None
     no_separators: bool = False  # `| ; : "` forbidden (Sips)
     secret: bool = False  # never echoed back (the card number)
+    journal: bool = False  # in the journals: no formula sign first (docs/journals.md)
 
 
 FIELDS: dict[str, Field] = {
@@ -48,12 +51,12 @@ FIELDS: dict[str, Field] = {
     "complementary_info": Field(255, "ans"),
     "payment_date": Field(8, "n", required=True, exact_length=8),
     "payment_time": Field(6, "n", required=True, exact_length=6),
-    "customer_id": Field(19, "ans", no_separators=True),
+    "customer_id": Field(19, "ans", no_separators=True, journal=True),
     "customer_email": Field(128, "ans"),
     "customer_ip_address": Field(19, "ns"),
-    "order_id": Field(32, "ans", no_separators=True),
+    "order_id": Field(32, "ans", no_separators=True, journal=True),
     "caddie": Field(2048, "ans"),
-    "return_context": Field(256, "ans", no_separators=True),
+    "return_context": Field(256, "ans", no_separators=True, journal=True),
     "automatic_response_status": Field(9, "an", choices=frozenset(AutomaticResponseStatus.values)),
 }
 
@@ -79,6 +82,27 @@ def structure_error(name: str) -> FeedError:
     return FeedError(f"ERROR IN CALL PARAMETERS STRUCTURE ({name})")
 
 
+# An error message repeats a submitted value only when it is this short and holds no card
+# number; a key only when it looks like a Sips keyword (docs/security.md).
+ECHO_MAX = 32
+_KEYWORD = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
+def shown_value(value, *, limit: int = ECHO_MAX) -> str | None:
+    """The value as an error message may repeat it, or None when it must not be repeated."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    if len(text) > limit or not text.isprintable() or contains_pan(text):
+        return None
+    return text
+
+
+def shown_keyword(key) -> str:
+    text = str(key)
+    return text if _KEYWORD.fullmatch(text) and not contains_pan(text) else "?"
+
+
 def normalise_transaction_id(value: str | int) -> str:
     """`123` and `000123` are the same transaction id: stored as 6 zero-padded digits."""
     text = str(value).strip()
@@ -101,10 +125,16 @@ def _as_text(name: str, value, field: Field) -> str:
 
 def _check(name: str, value, field: Field) -> str:
     text = _as_text(name, value, field)
+    if field.kind in ("ans", "ns") and contains_pan(text):
+        # A full card number never enters the back office (docs/security.md), nor its answer.
+        raise FeedError(f"ERROR IN CALL PARAMETERS STRUCTURE ({name} holds a card number)")
     if len(text) > field.max_length:
         if field.secret:
             raise structure_error(name)
-        raise FeedError(f"ERROR PARAMETER ({name}={text}) TOO LONG")
+        shown = shown_value(text)
+        if shown is None:
+            raise FeedError(f"ERROR PARAMETER ({name}) TOO LONG")
+        raise FeedError(f"ERROR PARAMETER ({name}={shown}) TOO LONG")
     if field.exact_length and len(text) != field.exact_length:
         raise structure_error(name)
     if not text:
@@ -118,6 +148,9 @@ def _check(name: str, value, field: Field) -> str:
         raise structure_error(name)
     if field.choices is not None and text not in field.choices:
         raise structure_error(name)
+    if field.journal and text.startswith(FORMULA_STARTS):
+        # Journals carry it byte for byte to the merchant's tools: refused rather than altered.
+        raise FeedError(f"ERROR IN CALL PARAMETERS STRUCTURE ({name} starts with {text[0]})")
     return text
 
 
@@ -127,8 +160,10 @@ def parse_feed_item(item) -> dict:
         raise FeedError("ERROR IN CALL PARAMETERS STRUCTURE (body)")
     for key, value in item.items():
         if key not in FIELDS:
-            shown = value if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-            raise FeedError(f"INVALID KEYWORD IN PARAMETER ({key}={shown})")
+            keyword, shown = shown_keyword(key), shown_value(value, limit=8)
+            if shown is None:
+                raise FeedError(f"INVALID KEYWORD IN PARAMETER ({keyword})")
+            raise FeedError(f"INVALID KEYWORD IN PARAMETER ({keyword}={shown})")
     for name, field in FIELDS.items():
         if field.required and item.get(name) in (None, ""):
             raise FeedError(f"ERROR IN CALL PARAMETERS STRUCTURE ({name} not filled)")
@@ -141,6 +176,9 @@ def parse_feed_item(item) -> dict:
         payment_date = dt.datetime.strptime(clean["payment_date"], "%Y%m%d").date()
     except ValueError:
         raise structure_error("payment_date") from None
+    if not EARLIEST <= payment_date < LATEST:
+        # Searches name days in this range only; a date outside it could never be found.
+        raise structure_error("payment_date")
     try:
         payment_time = dt.datetime.strptime(clean["payment_time"], "%H%M%S").time()
     except ValueError:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from gestion.dates import within_range
 from merchants.selectors import merchants_visible_to
 
 from .models import Transaction
@@ -57,13 +56,16 @@ def decode_cursor(sort: str, cursor: str) -> tuple:
         column = SORTS[sort][0]
         if column == "payment_at":
             value = dt.datetime.fromisoformat(raw)
-            if value.tzinfo is None or not within_range(value):
+            if value.tzinfo is None:
                 raise InvalidCursor(cursor)
+            # Any instant a row can hold is a valid cursor (rows stored at the calendar's edge
+            # page on); only one that cannot be turned into UTC (0001-01-01+05:00) is refused.
+            value = value.astimezone(dt.UTC)
         elif isinstance(raw, int):
             value = raw
         else:
             raise InvalidCursor(cursor)
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as error:
+    except (ValueError, TypeError, KeyError, OverflowError, json.JSONDecodeError) as error:
         raise InvalidCursor(cursor) from error
     return value, pk
 

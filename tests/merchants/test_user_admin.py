@@ -201,3 +201,34 @@ def test_a_deactivated_users_open_session_ends(ua, world):
     ua.post(f"/users/{world['colleague'].pk}/deactivate/")
 
     assert theirs.get("/").status_code == 302
+
+
+def test_a_user_admin_sees_only_the_accesses_inside_its_scope(ua, world):
+    # Bank staff give the admin's colleague a role on another merchant's shop.
+    other = world["other"]
+    other.name = "Concurrent Secret SARL"
+    other.save()
+    grant(world["colleague"], Access.Role.OPERATOR, merchant=other)
+    outside = Access.objects.get(user=world["colleague"], merchant=other)
+
+    listing = ua.get("/users/").content.decode()
+    detail = ua.get(f"/users/{world['colleague'].pk}/").content.decode()
+
+    for page in (listing, detail):
+        assert world["mine"].merchant_id in page
+        assert other.merchant_id not in page
+        assert "Concurrent Secret SARL" not in page
+    assert (
+        ua.post(f"/users/{world['colleague'].pk}/accesses/{outside.pk}/revoke/").status_code == 404
+    )
+    assert Access.objects.filter(pk=outside.pk).exists()
+
+
+def test_bank_staff_still_see_every_access_of_a_user(client, world):
+    grant(world["colleague"], Access.Role.OPERATOR, merchant=world["other"])
+    client.force_login(UserFactory(username="bank-scope", is_bank_staff=True))
+
+    detail = client.get(f"/users/{world['colleague'].pk}/").content.decode()
+
+    assert world["other"].merchant_id in detail
+    assert world["mine"].merchant_id in detail

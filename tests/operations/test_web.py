@@ -222,7 +222,11 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
         == 1
     )
     export = web.get("/operations/?export=csv")
-    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode()), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert rows[0][0] == "created_at" and len(rows) == 2
     assert rows[1][3:6] == [mine.transaction_id, "REFUND", "100"]
 

@@ -110,7 +110,7 @@ def test_the_detail_outside_scope_is_not_found(client, world):
 
 
 def _csv(response):
-    body = b"".join(response.streaming_content).decode("utf-8")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(body), delimiter=";"))
 
 

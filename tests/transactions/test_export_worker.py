@@ -44,7 +44,9 @@ def test_the_async_export_runs_through_a_real_celery_worker_on_redis(
     assert 'data-testid="download"' in status_page
     download = client.get(f"/transactions/exports/{export.pk}/download/")
     rows = list(
-        csv.reader(io.StringIO(b"".join(download.streaming_content).decode()), delimiter=";")
+        csv.reader(
+            io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
     )
     assert {row[1] for row in rows[1:]} == wanted
     assert {row[0] for row in rows[1:]} == {mine.merchant_id}

@@ -111,7 +111,7 @@ def test_a_summer_time_is_converted_with_the_summer_offset(feed_client, shop):
         ({"return_context": "a|b"}, "ERROR IN CALL PARAMETERS STRUCTURE (return_context)"),
         ({"cvv_response_code": "ZZ"}, "ERROR IN CALL PARAMETERS STRUCTURE (cvv_response_code)"),
         ({"merchant_id": None}, "ERROR IN CALL PARAMETERS STRUCTURE (merchant_id not filled)"),
-        ({"caddie": "x" * 2049}, f"ERROR PARAMETER (caddie={'x' * 2049}) TOO LONG"),
+        ({"caddie": "x" * 2049}, "ERROR PARAMETER (caddie) TOO LONG"),
     ],
 )
 def test_each_bad_field_is_answered_in_sips_wording_and_stores_nothing(

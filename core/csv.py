@@ -1,0 +1,66 @@
+"""The one CSV writer for files people open in a spreadsheet (docs/core.md).
+
+`;`-separated, UTF-8 with a byte-order mark (so Excel reads accents right), CRLF line ends. A
+cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return, OWASP "CSV injection") is neutralised with a leading apostrophe: it shows as
+text and is never evaluated. Numbers (int) are written as they are: a negative amount stays a
+number.
+"""
+
+import csv as _csv
+import io
+from collections.abc import Iterable, Iterator
+
+BOM = "\ufeff"
+DELIMITER = ";"
+LINE_END = "\r\n"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str | int:
+    """A cell as text a spreadsheet shows and never evaluates."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Line:
+    def write(self, text):
+        return text
+
+
+class PeopleCsvWriter:
+    """`writer.row(cells)` → the line's text; `writer.start()` → the byte-order mark."""
+
+    def __init__(self):
+        self._writer = _csv.writer(_Line(), delimiter=DELIMITER, lineterminator=LINE_END)
+
+    @staticmethod
+    def start() -> str:
+        return BOM
+
+    def row(self, cells: Iterable) -> str:
+        return self._writer.writerow([neutralise(c) for c in cells])
+
+    def rows(self, rows: Iterable[Iterable]) -> str:
+        return "".join(self.row(r) for r in rows)
+
+
+def people_csv(rows: Iterable[Iterable]) -> Iterator[str]:
+    """The whole file, line by line, the first one preceded by the byte-order mark."""
+    writer = PeopleCsvWriter()
+    yield writer.start()
+    for row in rows:
+        yield writer.row(row)
+
+
+def people_csv_text(rows: Iterable[Iterable]) -> str:
+    out = io.StringIO()
+    for chunk in people_csv(rows):
+        out.write(chunk)
+    return out.getvalue()
