@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_ENV = {
     "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-not-secret",
+    # Production settings refuse a short or repetitive key; this one is public, for the bench only.
+    "DJANGO_SECRET_KEY": "bench-only-not-secret-Zq8xP2vL5nR7-kT3wY6hJ9mB4cF1gD0sA",
+    "EMAIL_URL": "consolemail://",
     # A fixed, public Fernet key: the bench never decrypts a shop secret.
     "GESTION_ENCRYPTION_KEYS": "bench:vAfZ9sK6vXbWbJ8N6Jb0JqkzK0Y1fH8wq2m3m4n5o6E=",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",

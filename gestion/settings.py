@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-# A development checkout keeps its settings in .env (bin/setup writes DJANGO_DEBUG=true there);
-# variables set in the environment win over it. Production sets real variables, and no .env.
-if (BASE_DIR / ".env").exists():
+# A development checkout may keep its settings in .env (bin/setup writes DJANGO_DEBUG=true there),
+# but it is read only when the environment says so explicitly: a stray .env on a server must not
+# turn DEBUG on with the public development key. Variables set in the environment win over it.
+DOTENV_FLAG = "GESTION_READ_DOTENV"
+if env.bool(DOTENV_FLAG, default=False) and (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -26,13 +29,44 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 # Keys that encrypt the shops' secret keys at rest, newest first: "version:fernet-key,…".
 ENCRYPTION_KEYS = env.list("GESTION_ENCRYPTION_KEYS", default=[])
+DEVELOPMENT_SECRET_KEY = "gestion-development-only-not-secret"
+EMAIL_URL_SET = bool(env.str("EMAIL_URL", default=""))
+
+
+def _weak_secret_key(key: str) -> bool:
+    """Django's own deploy check (security.W009), plus the keys published in this repository."""
+    return (
+        len(key) < 50
+        or len(set(key)) < 5
+        or key.startswith("django-insecure-")
+        or key in (DEVELOPMENT_SECRET_KEY, "tests-only-not-secret")
+    )
+
+
+def _malformed_encryption_keys(entries: list[str]) -> list[str]:
+    """The ids (or positions) of GESTION_ENCRYPTION_KEYS entries that are not 'id:fernet-key'."""
+    from cryptography.fernet import Fernet
+
+    bad = []
+    for position, entry in enumerate(entries, start=1):
+        key_id, sep, key = entry.partition(":")
+        try:
+            if not (sep and key_id):
+                raise ValueError
+            Fernet(key.encode())
+        except ValueError:
+            bad.append(key_id if sep and key_id else f"#{position}")
+    return bad
+
 
 if not DEBUG:
+    # Production fails closed: it refuses to start rather than run with a hole (README).
     missing = [
         name
         for name, value in (
             ("DJANGO_SECRET_KEY", SECRET_KEY),
             ("GESTION_ENCRYPTION_KEYS", ENCRYPTION_KEYS),
+            ("EMAIL_URL", EMAIL_URL_SET),
         )
         if not value
     ]
@@ -40,9 +74,19 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Production settings (DJANGO_DEBUG off) need " + " and ".join(missing) + "."
         )
+    if _weak_secret_key(SECRET_KEY):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is weak or a published one: use at least 50 random characters."
+        )
+    malformed = _malformed_encryption_keys(ENCRYPTION_KEYS)
+    if malformed:
+        raise ImproperlyConfigured(
+            "GESTION_ENCRYPTION_KEYS entries are 'id:fernet-key' (32 url-safe base64 bytes); "
+            "malformed: " + ", ".join(malformed) + "."
+        )
 elif not SECRET_KEY:
     # Development only: a fixed, public key. Never used with DEBUG off (see above).
-    SECRET_KEY = "gestion-development-only-not-secret"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,8 +103,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' Redoc, served from our own static files
     "django_filters",
     "django_tables2",
+    "health_check",
     "gestion",
     "merchants",
     "transactions",
@@ -81,6 +127,7 @@ MIDDLEWARE = [
     "gestion.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "gestion.middleware.IdleSessionMiddleware",
     "gestion.middleware.PaymentServerWebMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -160,7 +207,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("GESTION_MEDIA_ROOT", default=VAR_DIR / "media")
 
-# E-mail: EMAIL_URL in django-environ's form (smtp://user:pass@host:25, consolemail://, …).
+# E-mail: EMAIL_URL in django-environ's form (smtp://user:pass@host:25, consolemail://, …). The
+# console is the default in DEBUG only: production refuses to start without EMAIL_URL (above), so
+# reset and invitation links are never written to a server log by accident.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gestion <noreply@gestion.invalid>")
@@ -209,6 +258,26 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Back office for card-payment merchants: payment feed, search, operations.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Redoc from drf-spectacular-sidecar's static files: no third-party script (docs/security.md).
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy on every answer (django-csp): only our own scripts, styles and images;
+# no inline script, no frame, no plugin. The API docs page loosens styles and workers only
+# (gestion.urls.ApiDocsView): Redoc injects its styles and runs a worker from a blob.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

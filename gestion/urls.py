@@ -1,10 +1,24 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from health_check.views import HealthCheckView
 
+from core.health import checks as health_checks
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
+
+
+@method_decorator(
+    csp_update({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}), name="get"
+)
+class ApiDocsView(SpectacularRedocView):
+    """Redoc from our static files (templates/drf_spectacular/redoc.html: no inline script, no
+    web font); it injects its own styles and starts a worker from a blob, allowed here only."""
+
 
 api_v1 = [
     path("", include("transactions.api_urls")),
@@ -12,7 +26,7 @@ api_v1 = [
     path("", include("operations.api_urls")),
     path("", include("journals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
@@ -26,6 +40,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", HealthCheckView.as_view(checks=health_checks()), name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("merchants.account_urls")),

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k" * 10 + "Zq8!xP2@vL5#nR7$" * 4
 
 
 def test_production_settings_pass_check_deploy_without_a_warning():
@@ -13,6 +14,7 @@ def test_production_settings_pass_check_deploy_without_a_warning():
         DJANGO_SETTINGS_MODULE="gestion.settings",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="k" * 10 + "Zq8!xP2@vL5#nR7$" * 4,
+        EMAIL_URL="smtp://mail.example.com:587",
         GESTION_ENCRYPTION_KEYS="k1:Y7cTmDCX6MOU3YQbtAhLHJWZeOxvvQo1aZGsyNJ2sxU=",
         DJANGO_ALLOWED_HOSTS="gestion.example.com",
     )
@@ -35,7 +37,8 @@ def test_production_cookies_are_secure_and_http_only():
     env.update(
         DJANGO_SETTINGS_MODULE="gestion.settings",
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        EMAIL_URL="smtp://mail.example.com:587",
         GESTION_ENCRYPTION_KEYS="k1:Y7cTmDCX6MOU3YQbtAhLHJWZeOxvvQo1aZGsyNJ2sxU=",
     )
     code = (

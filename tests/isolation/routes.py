@@ -91,6 +91,7 @@ ROUTES: dict[str, Route] = {
     "api-transactions": Route(read="view", write="payment_server", data=lambda t: {}),
     "api-schema": Route(read="public"),
     "api-docs": Route(read="public"),
+    "health": Route(read="public"),
     "set_language": _public,
     # ---- django admin = the bank staff console: everything in it is bank staff's
     "admin:*": Route(read="bank", write="bank", strict_allow=False),
