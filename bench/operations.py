@@ -64,11 +64,10 @@ def main():
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from merchants.models import Access, User
-    from merchants.services import merchant_create
+    from merchants.services import api_token_create, merchant_create
     from operations.services import transaction_refund
     from transactions.models import Status, Transaction
 
@@ -139,11 +138,11 @@ def main():
         for t in share:
             transaction_refund(transaction=t, amount=1050, user=operator, origin="API")
 
-    token = Token.objects.create(user=operator)
+    _token, key = api_token_create(user=operator, name="bench", replace=True)
 
     def by_http_api(share):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         for t in share:
             response = client.post(
                 f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"

@@ -172,6 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: the hook that revokes every API token when a password changes.
+    {"NAME": "merchants.auth.RevokeTokensOnPasswordChange"},
 ]
 
 # Axes first: it refuses a locked-out account or address before any password is checked.
@@ -239,7 +241,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "merchants.auth.ApiTokenAuthentication",  # hashed, named tokens (merchants.ApiToken)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsPersonAccount"],

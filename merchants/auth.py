@@ -1,8 +1,13 @@
 """Logging in: by username or e-mail address, one account however it is named (django-axes)."""
 
+import datetime as dt
+import hashlib
+
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 
 def user_by_login(login: str):
@@ -82,3 +87,64 @@ def client_ip(request) -> str | None:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def token_hash(key: str) -> str:
+    """How a token is stored: SHA-256 of its key (a random 160-bit key needs no slow hash)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# last_used_at is written at most this often per token: the feed calls many times a second.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """`Authorization: Token <key>`: the key's hash names an ApiToken of an active user."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header.")
+        try:
+            key = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid token header.") from None
+        return self.authenticate_credentials(key)
+
+    def authenticate_credentials(self, key: str):
+        from django.utils import timezone
+
+        from .models import ApiToken
+
+        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class RevokeTokensOnPasswordChange:
+    """Not a rule on passwords: Django calls every validator's `password_changed` whenever a
+    password is changed and saved (the change and reset pages, the console, a command), the one
+    hook all of them share. A new password revokes every API token of the account."""
+
+    def validate(self, password, user=None):
+        return None
+
+    def password_changed(self, password, user=None):
+        from .models import ApiToken
+
+        if user is not None and user.pk:
+            ApiToken.objects.filter(user=user).delete()
+
+    def get_help_text(self):
+        return ""

@@ -90,3 +90,11 @@ class ProfileForm(forms.Form):
 
 class JournalEmailForm(forms.Form):
     journal_email = forms.EmailField(label=_("Journal e-mail address"), required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=64,
+        help_text=_("What the token is for, e.g. the program that uses it."),
+    )

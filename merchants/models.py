@@ -219,3 +219,31 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+
+class ApiToken(models.Model):
+    """An API key of a user: stored as its SHA-256 only, shown once at creation (docs/security.md).
+
+    A user may hold several, each named; each records when it was last used. All of a user's
+    tokens are revoked when its password changes or is reset, and when it is deactivated.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    # The first characters of the key, to tell tokens apart; never enough to use one.
+    prefix = models.CharField(_("starts with"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="api_token_name_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.name} ({self.prefix}…)"

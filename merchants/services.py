@@ -300,7 +300,7 @@ def access_revoke(*, actor: User, access_pk: int) -> None:
 
 def user_deactivate(*, actor: User, user_pk: int) -> User:
     """Deactivate a user whose every access lies in the actor's scope; their tokens stop too."""
-    from rest_framework.authtoken.models import Token
+    from .models import ApiToken
 
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_pk)
@@ -315,7 +315,7 @@ def user_deactivate(*, actor: User, user_pk: int) -> User:
         if user.is_active:
             user.is_active = False
             user.save(update_fields=["is_active"])
-            Token.objects.filter(user=user).delete()
+            ApiToken.objects.filter(user=user).delete()
             audit_record(
                 actor=actor,
                 obj=user,
@@ -336,22 +336,43 @@ def user_set_language(*, user: User, language: str) -> User:
     return user
 
 
-def api_token_create(*, user: User) -> str:
-    """A new API token for `user`, replacing any previous one; → its key, to show once.
+class TokenRefused(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
-    The token carries exactly the user's rights (it authenticates as the user)."""
-    from rest_framework.authtoken.models import Token
+
+def api_token_create(*, user: User, name: str = "default", replace: bool = False) -> tuple:
+    """A new named API token for `user`; → (the ApiToken, its key to show once).
+
+    Only the key's hash is stored. The token carries exactly the user's rights (it authenticates
+    as the user). With `replace`, a token of the same name is revoked first."""
+    import secrets
+
+    from .auth import token_hash
+    from .models import ApiToken
 
     if not user.is_active:
         raise PermissionDenied
+    name = (name or "").strip()[:64] or "default"
+    key = secrets.token_hex(20)
     with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user).key
+        if replace:
+            ApiToken.objects.filter(user=user, name=name).delete()
+        elif ApiToken.objects.filter(user=user, name=name).exists():
+            raise TokenRefused(_("You already have a token with this name."))
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=key[:6], key_hash=token_hash(key)
+        )
+    return token, key
 
 
-def api_token_revoke(*, user: User) -> bool:
-    """Revoke the user's API token; → whether there was one."""
-    from rest_framework.authtoken.models import Token
+def api_token_revoke(*, user: User, token_pk: int | None = None) -> int:
+    """Revoke one of the user's tokens (or all of them without `token_pk`); → how many."""
+    from .models import ApiToken
 
-    deleted, _count = Token.objects.filter(user=user).delete()
-    return bool(deleted)
+    tokens = ApiToken.objects.filter(user=user)
+    if token_pk is not None:
+        tokens = tokens.filter(pk=token_pk)
+    deleted, _count = tokens.delete()
+    return deleted

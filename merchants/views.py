@@ -16,10 +16,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 
 from . import services
-from .forms import AccessGrantForm, JournalEmailForm, ProfileForm, UserCreateForm
+from .forms import AccessGrantForm, ApiTokenForm, JournalEmailForm, ProfileForm, UserCreateForm
 from .models import Merchant, User
 from .selectors import (
     accesses_visible_to,
@@ -38,6 +37,22 @@ def keepalive(request):
     return HttpResponse(status=204)
 
 
+def _profile_page(request, form, *, new_token=None, token_form=None, status=200):
+    response = render(
+        request,
+        "merchants/profile.html",
+        {
+            "form": form,
+            "tokens": request.user.api_tokens.order_by("-created_at", "-pk"),
+            "token_form": token_form or ApiTokenForm(),
+            "new_token": new_token,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -48,36 +63,34 @@ def profile(request):
         services.user_set_language(user=user, language=form.cleaned_data["language"])
         messages.success(request, _("Your preferences are saved."))
         return redirect("profile")
-    token = Token.objects.filter(user=user).first()
-    return render(
-        request,
-        "merchants/profile.html",
-        {"form": form, "token": token, "new_token": None},
-        status=400 if form.is_bound else 200,
-    )
+    return _profile_page(request, form, status=400 if form.is_bound else 200)
 
 
 @never_cache
 @login_required
 @require_POST
 def profile_token(request):
-    """Create (or regenerate) or revoke one's own API token; a new key is shown this once."""
+    """Create a named token (its key shown this once), or revoke one of one's own tokens."""
+    preferences = ProfileForm(initial={"language": request.user.language})
     if request.POST.get("action") == "revoke":
-        if services.api_token_revoke(user=request.user):
-            messages.success(request, _("Your API token is revoked."))
+        try:
+            token_pk = int(request.POST.get("token", ""))
+        except ValueError:
+            token_pk = None
+        if token_pk is not None and services.api_token_revoke(user=request.user, token_pk=token_pk):
+            messages.success(request, _("The API token is revoked."))
         return redirect("profile")
-    key = services.api_token_create(user=request.user)
-    response = render(
-        request,
-        "merchants/profile.html",
-        {
-            "form": ProfileForm(initial={"language": request.user.language}),
-            "token": Token.objects.filter(user=request.user).first(),
-            "new_token": key,
-        },
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    token_form = ApiTokenForm(request.POST)
+    if not token_form.is_valid():
+        return _profile_page(request, preferences, token_form=token_form, status=400)
+    try:
+        _token, key = services.api_token_create(
+            user=request.user, name=token_form.cleaned_data["name"]
+        )
+    except services.TokenRefused as refused:
+        token_form.add_error("name", refused.message)
+        return _profile_page(request, preferences, token_form=token_form, status=400)
+    return _profile_page(request, preferences, new_token=key)
 
 
 # ---------------------------------------------------------------- users (USER_ADMIN)

@@ -4,11 +4,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.clock import CLOCK_ENV, parse_instant, start_shifted_clock
-from tests.factories import UserFactory, make_merchant
+from tests.factories import UserFactory, api_key, make_merchant
 
 _CLOCK = pytest.StashKey[tuple]()  # (instant, traveller) of a shifted run
 
@@ -84,6 +83,5 @@ def payment_server(db):
 @pytest.fixture
 def feed_client(payment_server):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=payment_server)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(payment_server)}")
     return client

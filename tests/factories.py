@@ -71,3 +71,11 @@ def make_transaction(merchant: Merchant, **fields) -> Transaction:
     }
     values.update(fields)
     return Transaction.objects.create(**values)
+
+
+def api_key(user: User, name: str = "tests") -> str:
+    """A key of an API token of `user` (the one named `name`, made anew each call)."""
+    from merchants.services import api_token_create
+
+    _token, key = api_token_create(user=user, name=name, replace=True)
+    return key

@@ -11,11 +11,9 @@ whose one role (CONSULTER) is on that shop (the object of "user" routes).
 import itertools
 from dataclasses import dataclass
 
-from rest_framework.authtoken.models import Token
-
 from merchants.models import Access, Merchant, User
 from operations.models import Operation, OperationKind, OperationOrigin
-from tests.factories import UserFactory, grant, make_group, make_merchant, make_transaction
+from tests.factories import UserFactory, api_key, grant, make_group, make_merchant, make_transaction
 from transactions.models import Status, Transaction
 
 PLACEMENTS = ("own", "group", "other")
@@ -109,7 +107,7 @@ def build_world() -> World:
     grant(actors["operator"], Access.Role.OPERATOR, merchant=shops["own"])
     grant(actors["useradmin"], Access.Role.USER_ADMIN, merchant=shops["own"])
     grant(actors["groupop"], Access.Role.OPERATOR, group=group)
-    tokens = {role: Token.objects.create(user=user).key for role, user in actors.items() if user}
+    tokens = {role: api_key(user) for role, user in actors.items() if user}
     return World(targets=targets, actors=actors, tokens=tokens)
 
 

@@ -1,12 +1,12 @@
+import hashlib
 import re
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from merchants.models import Access
-from tests.factories import UserFactory, grant, make_merchant
+from merchants.models import Access, ApiToken
+from tests.factories import UserFactory, api_key, grant, make_merchant
 
 
 @pytest.fixture
@@ -17,14 +17,19 @@ def operator(db):
     return user
 
 
+NEW_PASSWORD = "A-much-longer-new-pass-42"
+
+
 def _api(key):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
 
 
-def _new_token(client) -> str:
-    page = client.post("/accounts/profile/token/", {"action": "create"}).content.decode()
+def _new_token(client, name="script") -> str:
+    page = client.post(
+        "/accounts/profile/token/", {"action": "create", "name": name}
+    ).content.decode()
     return re.search(r'data-testid="new-token">([0-9a-f]{40})<', page).group(1)
 
 
@@ -40,18 +45,97 @@ def test_a_token_made_on_the_profile_page_has_exactly_the_users_rights(client, o
     assert key not in client.get("/accounts/profile/").content.decode()
 
 
-def test_a_revoked_or_regenerated_token_stops_working(client, operator):
+def test_several_named_tokens_work_and_one_revoked_stops_alone(client, operator):
     client.force_login(operator)
-    first = _new_token(client)
-    second = _new_token(client)
+    first = _new_token(client, "accounting")
+    second = _new_token(client, "shop sync")
+
+    assert _api(first).get("/api/v1/shops/").status_code == 200
+    assert _api(second).get("/api/v1/shops/").status_code == 200
+    page = client.get("/accounts/profile/").content.decode()
+    assert "accounting" in page and "shop sync" in page
+
+    revoked = ApiToken.objects.get(user=operator, name="accounting")
+    client.post("/accounts/profile/token/", {"action": "revoke", "token": revoked.pk})
 
     assert _api(first).get("/api/v1/shops/").status_code == 401
     assert _api(second).get("/api/v1/shops/").status_code == 200
 
-    client.post("/accounts/profile/token/", {"action": "revoke"})
 
-    assert _api(second).get("/api/v1/shops/").status_code == 401
-    assert not Token.objects.filter(user=operator).exists()
+def test_a_token_is_stored_hashed_and_records_its_last_use(client, operator):
+    client.force_login(operator)
+    key = _new_token(client)
+    token = ApiToken.objects.get(user=operator)
+
+    assert key not in (token.key_hash, token.prefix)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert token.last_used_at is None
+
+    _api(key).get("/api/v1/shops/")
+
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_a_name_already_used_is_refused(client, operator):
+    client.force_login(operator)
+    _new_token(client, "same")
+
+    response = client.post("/accounts/profile/token/", {"action": "create", "name": "same"})
+
+    assert response.status_code == 400
+    assert ApiToken.objects.filter(user=operator).count() == 1
+
+
+def test_someone_elses_token_cannot_be_revoked(client, operator):
+    other = UserFactory(username="other-op")
+    api_key(other)
+    theirs = ApiToken.objects.get(user=other)
+    client.force_login(operator)
+
+    client.post("/accounts/profile/token/", {"action": "revoke", "token": theirs.pk})
+
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_password_change_revokes_every_token(client, operator):
+    keys = [api_key(operator, "a"), api_key(operator, "b")]
+    client.force_login(operator)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "pw-for-tests-1",
+            "new_password1": "A-much-longer-new-pass-42",
+            "new_password2": "A-much-longer-new-pass-42",
+        },
+    )
+
+    assert response.status_code == 302
+    assert all(_api(k).get("/api/v1/shops/").status_code == 401 for k in keys)
+    assert not ApiToken.objects.filter(user=operator).exists()
+
+
+def test_a_password_reset_revokes_every_token(client, operator):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    key = api_key(operator)
+    uid = urlsafe_base64_encode(force_bytes(operator.pk))
+    link = f"/accounts/reset/{uid}/{default_token_generator.make_token(operator)}/"
+    form_url = client.get(link)["Location"]
+
+    response = client.post(
+        form_url,
+        {
+            "new_password1": "A-much-longer-new-pass-42",
+            "new_password2": "A-much-longer-new-pass-42",
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    assert _api(key).get("/api/v1/shops/").status_code == 401
 
 
 def test_the_payment_server_feeds_and_does_nothing_else(db, capsys):

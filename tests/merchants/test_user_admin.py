@@ -1,11 +1,10 @@
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from merchants.models import Access, AuditRecord, User
 from merchants.services import UserAdminRefused, access_grant, user_deactivate
-from tests.factories import UserFactory, grant, make_group, make_merchant
+from tests.factories import UserFactory, api_key, grant, make_group, make_merchant
 
 
 @pytest.fixture
@@ -160,7 +159,7 @@ def test_a_user_working_beyond_the_scope_is_not_deactivated(world):
 
 def test_a_deactivated_user_can_no_longer_log_in_nor_use_its_token(ua, world):
     colleague = world["colleague"]
-    token = Token.objects.create(user=colleague)
+    key = api_key(colleague)
 
     response = ua.post(f"/users/{colleague.pk}/deactivate/")
 
@@ -168,7 +167,7 @@ def test_a_deactivated_user_can_no_longer_log_in_nor_use_its_token(ua, world):
     colleague.refresh_from_db()
     assert not colleague.is_active
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/shops/").status_code == 401
     assert AuditRecord.objects.filter(
         object_id=str(colleague.pk), field="is_active", old_value="true", new_value="false"

@@ -4,13 +4,12 @@ import datetime as dt
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from operations import api as opapi
 from operations.models import IdempotencyKey, Operation
 from operations.services.idempotency import idempotency_keys_purge
-from tests.factories import UserFactory, grant, make_merchant
+from tests.factories import UserFactory, api_key, grant, make_merchant
 from tests.operations.conftest import NOW, in_status, paris
 from transactions.models import Status
 
@@ -23,8 +22,7 @@ def morning():
 
 def client_for(user):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user, 'api')}")
     return client
 
 

@@ -5,11 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from operations.models import Operation
-from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.factories import UserFactory, api_key, grant, make_merchant, make_transaction
 from transactions.exports import export_build
 from transactions.models import ExportStatus, Status, TransactionExport
 
@@ -226,8 +225,7 @@ def test_a_built_export_is_downloadable_by_its_owner_until_it_expires(
 
 def api_for(user):
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return api
 
 
