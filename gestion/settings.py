@@ -311,16 +311,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 
-# Failed logins (django-axes): 5 failures for an account, or from an address, lock it for
-# 15 minutes; every attempt is recorded (AccessAttempt, AccessFailureLog, AccessLog).
+# Failed logins (docs/security.md, merchants.auth): 5 failures for an account from one address
+# lock that pair for 15 minutes (django-axes); LOGIN_ADDRESS_FAILURE_LIMIT failures from one
+# address, whatever the accounts, lock the address; past LOGIN_SLOWDOWN_AFTER failures of an
+# account from anywhere, each attempt waits a doubling delay (at most LOGIN_MAX_DELAY seconds)
+# instead of a lockout. Every attempt is recorded (AccessAttempt, AccessFailureLog, AccessLog).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "merchants.auth.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("GESTION_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+LOGIN_SLOWDOWN_AFTER = 5
+LOGIN_BASE_DELAY = 2
+LOGIN_MAX_DELAY = 300
 # Behind N reverse proxies the client's address is the Nth from the right in X-Forwarded-For;
 # without it every login would come from the proxy and five failures would lock everyone out.
 GESTION_REVERSE_PROXIES = env.int("GESTION_REVERSE_PROXIES", default=0)

@@ -60,8 +60,70 @@ def axes_username(request, credentials) -> str:
     return user.get_username() if user else (login or "").strip().lower()
 
 
+# ---------------------------------------------------------------- failed logins (docs/security.md)
+#
+# Three limits, none of which lets a stranger lock an office out:
+# - an account from one address: AXES_FAILURE_LIMIT failures lock that pair (django-axes);
+# - one address, whatever the accounts (password spraying): a higher limit locks the address;
+# - one account, whatever the addresses: past a few failures each new attempt must wait a delay
+#   that doubles (at most LOGIN_MAX_DELAY): guessing is slowed, the owner is never locked out.
+# Every lockout is audited; bank staff and user administrators unlock an account in their scope.
+
+
+def _recent_attempts(now=None):
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return AccessAttempt.objects.filter(attempt_time__gte=now - settings.AXES_COOLOFF_TIME)
+
+
+def address_failures(ip: str | None, *, now=None) -> int:
+    from django.db.models import Sum
+
+    if not ip:
+        return 0
+    total = _recent_attempts(now).filter(ip_address=ip).aggregate(n=Sum("failures_since_start"))
+    return total["n"] or 0
+
+
+def account_failures(username: str, *, now=None) -> tuple[int, "dt.datetime | None"]:
+    """(failures of the account from every address in the cool-off window, the latest one)."""
+    from django.db.models import Max, Sum
+
+    rows = _recent_attempts(now).filter(username=username)
+    total = rows.aggregate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+    return total["n"] or 0, total["last"]
+
+
+def pair_locked(username: str, request) -> bool:
+    """Whether axes locks `username` from the request's address (AXES_FAILURE_LIMIT reached)."""
+    from django.conf import settings
+    from django.db.models import Sum
+
+    rows = _recent_attempts().filter(username=username, ip_address=client_ip(request))
+    failures = rows.aggregate(n=Sum("failures_since_start"))["n"] or 0
+    return failures >= settings.AXES_FAILURE_LIMIT
+
+
+def account_delay(username: str, *, now=None) -> int:
+    """Seconds the next login of `username` must still wait (0: it may try now)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    failures, last = account_failures(username, now=now)
+    extra = failures - settings.LOGIN_SLOWDOWN_AFTER
+    if extra < 0 or last is None:
+        return 0
+    delay = min(settings.LOGIN_BASE_DELAY * 2 ** min(extra, 20), settings.LOGIN_MAX_DELAY)
+    remaining = (last + dt.timedelta(seconds=delay) - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
 class LockoutBackend(AxesStandaloneBackend):
-    """django-axes' lockout check, skipped when there is no request to count against.
+    """django-axes' lockout check, plus the per-address limit; skipped without a request.
 
     Every login from the web passes its request (LoginView, the admin); a call without one comes
     from code (Django's test Client.login, a shell) and is not a guess from the internet. Axes'
@@ -69,8 +131,18 @@ class LockoutBackend(AxesStandaloneBackend):
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
+        from axes.exceptions import AxesBackendPermissionDenied
+        from django.conf import settings
+
         if request is None:
             return None
+        ip = client_ip(request)
+        if address_failures(ip) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            from .services import login_lockout_record
+
+            login_lockout_record(kind="address", name=ip or "")
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("Too many failed logins from this address")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

@@ -16,6 +16,23 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = 254
 
+    def clean(self):
+        from .auth import account_delay, axes_username, pair_locked
+
+        login = self.cleaned_data.get("username")
+        if login and self.request is not None:
+            username = axes_username(self.request, {"username": login})
+            # A pair already locked gets the lockout page (axes), not a delay.
+            wait = 0 if pair_locked(username, self.request) else account_delay(username)
+            if wait:
+                # Not a lockout: the owner waits seconds, a guesser gets few tries an hour.
+                raise forms.ValidationError(
+                    _("Too many failed logins for this account: try again in %(seconds)d seconds.")
+                    % {"seconds": wait},
+                    code="slowed_down",
+                )
+        return super().clean()
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if user.is_payment_server:

@@ -183,6 +183,9 @@ class AuditRecord(models.Model):
         CHANGE = "CHANGE", _("Changed")
         DELETE = "DELETE", _("Deleted")
         ROTATE_SECRET = "ROTATE_SECRET", _("Secret key rotated")
+        LOCKOUT = "LOCKOUT", _("Locked out after failed logins")
+        UNLOCK = "UNLOCK", _("Unlocked")
+        TWO_FACTOR_RESET = "TWO_FACTOR_RESET", _("Two-factor authentication reset")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -213,7 +216,17 @@ class AuditRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="audit_action_valid",
-                condition=Q(action__in=["CREATE", "CHANGE", "DELETE", "ROTATE_SECRET"]),
+                condition=Q(
+                    action__in=[
+                        "CREATE",
+                        "CHANGE",
+                        "DELETE",
+                        "ROTATE_SECRET",
+                        "LOCKOUT",
+                        "UNLOCK",
+                        "TWO_FACTOR_RESET",
+                    ]
+                ),
             )
         ]
 

@@ -376,3 +376,63 @@ def api_token_revoke(*, user: User, token_pk: int | None = None) -> int:
         tokens = tokens.filter(pk=token_pk)
     deleted, _count = tokens.delete()
     return deleted
+
+
+# ---------------------------------------------------------------- lockouts (docs/security.md)
+
+
+def login_lockout_record(*, kind: str, name: str, user: User | None = None) -> None:
+    """Audit a lockout once per cool-off window: of an account from an address (`kind`
+    "account", `name` "username@ip") or of an address (`kind` "address", `name` the ip)."""
+    from django.conf import settings
+
+    now = timezone.now()
+    object_type = "merchants.user" if user is not None else f"login.{kind}"
+    object_id = str(user.pk) if user is not None else name[:64]
+    recent = AuditRecord.objects.filter(
+        action=AuditRecord.Action.LOCKOUT,
+        object_type=object_type,
+        object_id=object_id,
+        field=kind,
+        new_value=name[:200],
+        at__gte=now - settings.AXES_COOLOFF_TIME,
+    )
+    if recent.exists():
+        return
+    AuditRecord.objects.create(
+        actor=None,
+        actor_username="",
+        at=now,
+        action=AuditRecord.Action.LOCKOUT,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=(str(user) if user is not None else name)[:200],
+        field=kind,
+        new_value=name[:200],
+    )
+
+
+def login_unlock(*, actor: User, user_pk: int) -> int:
+    """Clear an account's failed logins (every address): its lockout and slow-down end.
+
+    Bank staff for anyone, a user administrator for the users of its scope. Audited; → how many
+    failure records were cleared."""
+    from axes.models import AccessAttempt
+
+    from .auth import axes_username
+
+    user = User.objects.get(pk=user_pk)
+    if not actor.is_bank_staff:
+        _check_target(actor=actor, user=user)
+    username = axes_username(None, {"username": user.get_username()})
+    with transaction.atomic():
+        attempts = AccessAttempt.objects.filter(username=username)
+        failures = sum(a.failures_since_start for a in attempts)
+        attempts.delete()
+        audit_record(
+            actor=actor,
+            obj=user,
+            action=AuditRecord.Action.UNLOCK,
+            changes={"failed_logins": (failures, 0)},
+        )
+    return failures

@@ -9,5 +9,6 @@ urlpatterns = [
     path("users/<int:pk>/grant/", views.user_grant, name="user-grant"),
     path("users/<int:pk>/accesses/<int:access_pk>/revoke/", views.user_revoke, name="user-revoke"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user-unlock"),
     path("shops/<str:merchant_id>/", views.shop_detail, name="shop-detail"),
 ]

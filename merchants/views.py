@@ -192,6 +192,7 @@ def user_detail(request, pk):
             "accesses": _accesses_shown(request, target),
             "grant_form": AccessGrantForm(actor=request.user),
             "is_self": target.pk == request.user.pk,
+            "failed_logins": _failed_logins(target),
         },
     )
 
@@ -213,6 +214,7 @@ def user_grant(request, pk):
                 "target": target,
                 "accesses": _accesses_shown(request, target),
                 "grant_form": form,
+                "failed_logins": _failed_logins(target),
             },
             status=400,
         )
@@ -241,6 +243,25 @@ def user_revoke(request, pk, access_pk):
     except services.UserAdminRefused as refused:
         return _refused(request, refused)
     messages.success(request, _("The role is taken back."))
+    return redirect("user-detail", pk=target.pk)
+
+
+def _failed_logins(target: User) -> int:
+    from .auth import account_failures, axes_username
+
+    return account_failures(axes_username(None, {"username": target.get_username()}))[0]
+
+
+@login_required
+@require_POST
+def user_unlock(request, pk):
+    """End an account's lockout and slow-down (its failed logins are cleared), audited."""
+    target = _managed_user(request, pk)
+    try:
+        services.login_unlock(actor=request.user, user_pk=target.pk)
+    except services.UserAdminRefused as refused:
+        return _refused(request, refused)
+    messages.success(request, _("%(user)s may log in again.") % {"user": target})
     return redirect("user-detail", pk=target.pk)
 
 

@@ -134,6 +134,7 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda t: {"pk": t.user.pk, "access_pk": t.user.accesses.get().pk},
     ),
     "user-deactivate": Route(kind="user", write="manage_users"),
+    "user-unlock": Route(kind="user", write="manage_users"),
     # ---- a shop's settings: merchant staff read them, bank staff change them (FAQ 4)
     "shop-detail": Route(
         kind="shop", read="view", write="bank", data=lambda t: {"journal_email": "new@x.test"}

@@ -7,7 +7,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core import mail
 from django.test import Client
 
-from tests.factories import UserFactory
+from merchants.models import AuditRecord
+from tests.factories import UserFactory, grant, make_merchant
 
 PASSWORD = "pw-for-tests-1"
 START = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
@@ -66,7 +67,7 @@ def test_the_payment_server_account_cannot_log_in_on_the_web(client, db):
     assert not _logged_in(client)
 
 
-def test_five_failures_lock_the_account_for_15_minutes_then_release_it(client, alice):
+def test_five_failures_lock_the_account_from_that_address_for_15_minutes(client, alice):
     with time_machine.travel(START, tick=False) as traveller:
         for _ in range(4):
             assert _login(client, "alice", "wrong").status_code == 200
@@ -75,8 +76,8 @@ def test_five_failures_lock_the_account_for_15_minutes_then_release_it(client, a
         assert locked.status_code == 429
         assert 'data-testid="lockout"' in locked.content.decode()
 
-        # Even the right password is refused while locked, from any address.
-        assert _login(client, "alice", REMOTE_ADDR="10.9.9.9").status_code == 429
+        # Even the right password is refused from that address while locked...
+        assert _login(client, "alice").status_code == 429
         traveller.shift(dt.timedelta(minutes=14, seconds=59))
         assert _login(client, "alice").status_code == 429
 
@@ -86,15 +87,107 @@ def test_five_failures_lock_the_account_for_15_minutes_then_release_it(client, a
         assert _logged_in(client)
 
 
-def test_five_failures_from_one_address_lock_that_address(client, alice):
+def test_a_stranger_cannot_lock_an_account_out_from_another_address(client, alice):
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(5):
+            _login(client, "alice", "wrong", REMOTE_ADDR="203.0.113.66")
+        # Past five failures from anywhere, the account is slowed down, not locked:
+        # its owner waits seconds, from its own address.
+        slowed = _login(Client(), "alice", REMOTE_ADDR="192.0.2.10", HTTP_ACCEPT_LANGUAGE="en")
+        assert slowed.status_code == 200
+        assert "try again in 2 seconds" in slowed.content.decode()
+
+        traveller.shift(dt.timedelta(seconds=3))
+        assert _login(Client(), "alice", REMOTE_ADDR="192.0.2.10").status_code == 302
+
+
+def test_the_delay_doubles_with_each_failure_and_stays_bounded(alice, settings):
+    from merchants.auth import account_delay
+
+    with time_machine.travel(START, tick=False) as traveller:
+        delays = []
+        for n in range(12):
+            _login(Client(), "alice", "wrong", REMOTE_ADDR=f"198.51.100.{n}")
+            delays.append(account_delay("alice"))
+            traveller.shift(dt.timedelta(seconds=delays[-1] + 1))
+
+    assert delays[:4] == [0, 0, 0, 0]
+    assert delays[4:8] == [2, 4, 8, 16]
+    assert max(delays) <= settings.LOGIN_MAX_DELAY
+
+
+def test_failures_from_one_office_address_do_not_lock_the_colleagues(client, alice):
     UserFactory(username="bob")
     with time_machine.travel(START, tick=False):
         for n in range(5):
             _login(client, f"nobody{n}", "wrong", REMOTE_ADDR="10.0.0.7")
 
-        assert _login(client, "bob", REMOTE_ADDR="10.0.0.7").status_code == 429
+        # Behind the same address, bob is not concerned by others' failures.
+        assert _login(Client(), "bob", REMOTE_ADDR="10.0.0.7").status_code == 302
+
+
+def test_password_spraying_from_one_address_locks_that_address(client, alice, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    UserFactory(username="bob")
+    with time_machine.travel(START, tick=False):
+        for n in range(8):
+            _login(client, f"nobody{n}", "wrong", REMOTE_ADDR="10.0.0.9")
+
+        assert _login(Client(), "bob", REMOTE_ADDR="10.0.0.9").status_code == 429
         # Another address is not concerned.
-        assert _login(client, "bob", REMOTE_ADDR="10.0.0.8").status_code == 302
+        assert _login(Client(), "bob", REMOTE_ADDR="10.0.0.8").status_code == 302
+    assert AuditRecord.objects.filter(action="LOCKOUT", object_id="10.0.0.9").count() == 1
+
+
+def test_a_lockout_is_audited(client, alice):
+    with time_machine.travel(START, tick=False):
+        for _ in range(6):
+            _login(client, "alice", "wrong")
+
+    record = AuditRecord.objects.get(action="LOCKOUT", object_id=str(alice.pk))
+    assert record.new_value == "alice@127.0.0.1"
+
+
+def test_a_user_admin_unlocks_a_user_of_its_shop_and_it_is_audited(client, alice):
+    shop = make_merchant()
+    grant(alice, "CONSULTER", merchant=shop)
+    admin = UserFactory(username="ua-unlock")
+    grant(admin, "USER_ADMIN", merchant=shop)
+    with time_machine.travel(START, tick=True):
+        for _ in range(5):
+            _login(Client(), "alice", "wrong")
+        assert _login(Client(), "alice").status_code == 429
+        client.force_login(admin)
+        assert "5" in client.get(f"/users/{alice.pk}/").content.decode()
+
+        response = client.post(f"/users/{alice.pk}/unlock/")
+
+        assert response.status_code == 302
+        assert _login(Client(), "alice").status_code == 302
+    record = AuditRecord.objects.get(action="UNLOCK", object_id=str(alice.pk))
+    # Five failures, and the refused attempt while locked: six cleared.
+    assert (record.actor, record.old_value, record.new_value) == (admin, "6", "0")
+
+
+def test_a_user_admin_cannot_unlock_a_user_outside_its_scope(client, alice):
+    grant(alice, "CONSULTER", merchant=make_merchant())
+    admin = UserFactory(username="ua-elsewhere")
+    grant(admin, "USER_ADMIN", merchant=make_merchant())
+    client.force_login(admin)
+
+    assert client.post(f"/users/{alice.pk}/unlock/").status_code == 404
+    assert not AuditRecord.objects.filter(action="UNLOCK").exists()
+
+
+def test_bank_staff_unlock_bank_staff(client, db):
+    colleague = UserFactory(username="bank-colleague", is_bank_staff=True)
+    with time_machine.travel(START, tick=True):
+        for _ in range(5):
+            _login(Client(), "bank-colleague", "wrong")
+        client.force_login(UserFactory(username="bank-unlocker", is_bank_staff=True))
+
+        assert client.post(f"/users/{colleague.pk}/unlock/").status_code == 302
+        assert _login(Client(), "bank-colleague").status_code == 302
 
 
 def test_the_lockout_page_says_why_and_for_how_long(client, alice):
@@ -171,6 +264,7 @@ def test_the_test_clients_login_still_works_with_the_lockout_backend(client, ali
 
 def test_behind_a_proxy_failures_count_against_the_forwarded_address(client, alice, settings):
     settings.GESTION_REVERSE_PROXIES = 1
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
     UserFactory(username="bob")
     for n in range(5):
         _login(client, f"nobody{n}", "wrong", HTTP_X_FORWARDED_FOR="6.6.6.6")
