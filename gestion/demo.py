@@ -25,6 +25,10 @@ from transactions.models import CaptureMode, Origin, Status, Transaction
 
 DAYS = 60
 DEMO_PASSWORD = "gestion-demo"
+# The demo accounts that must use a second factor (bank staff, user administrator) get a TOTP
+# device with this public key (base32 GERPTQWWW2FCX2H32W32B5MLFQ5I63SB, README "Demo logins"); the
+# current code: `manage.py demo_code <user>`. Public, like the password: demo data only.
+DEMO_TOTP_KEY = "3122f9c2d6b68a2be8fbd5b7a0f58b2c3a8f6e41"
 
 DEMO_SHOPS = [
     ("014213245611111", "Boutique Démo Paris", "journaux-paris@demo.gestion.invalid"),
@@ -164,7 +168,8 @@ def _ensure_users(password: str, report: SeedReport) -> None:
             report.users_created += 1
         return obj
 
-    user("bank", is_bank_staff=True, first_name="Banque", last_name="Conseiller")
+    bank = user("bank", is_bank_staff=True, first_name="Banque", last_name="Conseiller")
+    _demo_second_factor(bank)
     user("paymentserver", is_payment_server=True)
     group = MerchantGroup.objects.get(name=DEMO_GROUP)
     for username, role, point in DEMO_USERS:
@@ -175,6 +180,16 @@ def _ensure_users(password: str, report: SeedReport) -> None:
             else {"merchant": Merchant.objects.get(merchant_id=point)}
         )
         Access.objects.get_or_create(user=person, role=role, **target)
+        if role == Access.Role.USER_ADMIN:
+            _demo_second_factor(person)
+
+
+def _demo_second_factor(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
 
 
 def _weighted(rng: random.Random, pairs):

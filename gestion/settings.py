@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "operations",
     "journals",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +133,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "gestion.middleware.IdleSessionMiddleware",
     "gestion.middleware.PaymentServerWebMiddleware",
+    "merchants.two_factor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -380,3 +384,6 @@ CELERY_BEAT_SCHEDULE["transactions-exports-purge"] = {
     "task": "transactions.tasks.transactions_exports_purge",
     "schedule": crontab(minute=17),
 }
+
+# Two-factor authentication (docs/security.md): TOTP codes, named after the site in apps.
+OTP_TOTP_ISSUER = "gestion"

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 urlpatterns = [
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -31,4 +31,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.profile_token, name="profile-token"),
     path("keepalive/", views.keepalive, name="keepalive"),
+    path("two-factor/", two_factor_views.home, name="two-factor"),
+    path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
+    path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
 ]

@@ -56,6 +56,11 @@ class Merchant(models.Model):
     )
     journal_email = models.EmailField(_("journal e-mail address"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    two_factor_required = models.BooleanField(
+        _("two-factor authentication required"),
+        default=False,
+        help_text=_("Every user with a role on this shop must log in with a one-time code."),
+    )
     # The shop's secret key ("certificate", FAQ 27), Fernet-encrypted; see merchants.keys.
     secret_key_encrypted = models.TextField(editable=False, blank=True)
     secret_key_version = models.PositiveIntegerField(_("secret key version"), default=0)

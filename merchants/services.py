@@ -149,7 +149,14 @@ def audit_record(
 # ---------------------------------------------------------------- shop settings (bank staff)
 
 # What the console may change with merchant_update; the secret key has its own service.
-MERCHANT_SETTINGS = ("name", "country", "environment", "journal_email", "is_active")
+MERCHANT_SETTINGS = (
+    "name",
+    "country",
+    "environment",
+    "journal_email",
+    "is_active",
+    "two_factor_required",
+)
 
 
 def merchant_update(*, actor: User, merchant_pk: int, changes: dict) -> Merchant:

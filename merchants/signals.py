@@ -15,6 +15,9 @@ def session_start(sender, request, user, **kwargs):
         return
     request.session[IDLE_SESSION_KEY] = timezone.now().timestamp()
     request.session["gestion_can_manage_users"] = manageable_points(user=user)[0].exists()
+    from .two_factor import session_start as two_factor_session_start
+
+    two_factor_session_start(request, user)
 
 
 @receiver(user_locked_out, dispatch_uid="gestion_audit_lockout")

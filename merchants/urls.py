@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 urlpatterns = [
     path("users/", views.user_list, name="users"),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("users/<int:pk>/accesses/<int:access_pk>/revoke/", views.user_revoke, name="user-revoke"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user-unlock"),
+    path("users/<int:pk>/two-factor/reset/", two_factor_views.reset, name="user-two-factor-reset"),
     path("shops/<str:merchant_id>/", views.shop_detail, name="shop-detail"),
 ]

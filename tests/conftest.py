@@ -85,3 +85,35 @@ def feed_client(payment_server):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(payment_server)}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def force_login_with_second_factor(request, monkeypatch):
+    """Client.force_login gives a session verified by a second factor to the users who must
+    have one (bank staff, user administrators, users of a shop requiring it), as a real login
+    with a code would: tests of other things need not type codes. The two-factor tests
+    themselves (marker `real_two_factor`) log in the real way."""
+    if "real_two_factor" in request.keywords:
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from merchants.two_factor import SESSION_ENROLLED, TOTP_NAME, two_factor_required
+
+        if not two_factor_required(user):
+            return
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name=TOTP_NAME, defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[SESSION_ENROLLED] = True
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -90,3 +90,26 @@ def test_seed_demo_scales_out_to_more_shops(db):
         with connection.cursor() as cursor:
             cursor.execute("SELECT last_value FROM transactions_transaction_id_seq")
             assert cursor.fetchone()[0] == top
+
+
+@pytest.mark.real_two_factor
+def test_demo_bank_staff_and_user_admin_log_in_with_the_documented_second_factor(db, capsys):
+    from django.core.management.base import CommandError
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    call_command("seed_demo", transactions=0)
+    capsys.readouterr()
+    for username in ("bank", "useradmin"):
+        client = Client()
+        client.post("/accounts/login/", {"username": username, "password": "gestion-demo"})
+        assert client.get("/")["Location"].startswith("/accounts/two-factor/verify/")
+        call_command("demo_code", username)
+        code = capsys.readouterr().out.strip()
+
+        assert client.post("/accounts/two-factor/verify/", {"code": code}).status_code == 302
+        assert client.get("/").status_code == 200
+    # A real user's code is never printed.
+    TOTPDevice.objects.create(user=User.objects.get(username="operator"), confirmed=True)
+    with pytest.raises(CommandError):
+        call_command("demo_code", "operator")

@@ -108,7 +108,10 @@ ROUTES: dict[str, Route] = {
     "password_change": Route(read="login", write="login"),
     "password_change_done": Route(read="login"),
     "profile": Route(read="login", write="login", data=lambda t: {"language": "en"}),
-    "profile-token": Route(write="login", data=lambda t: {"action": "create"}),
+    "profile-token": Route(write="login", data=lambda t: {"action": "create", "name": "matrix"}),
+    "two-factor": Route(read="login", write="login"),
+    "two-factor-setup": Route(read="login", write="login", data=lambda t: {"code": "000000"}),
+    "two-factor-verify": Route(read="login", write="login", data=lambda t: {"code": "000000"}),
     "keepalive": Route(read="login"),
     # ---- users (USER_ADMIN)
     "users": Route(read="manage_users"),
@@ -135,6 +138,7 @@ ROUTES: dict[str, Route] = {
     ),
     "user-deactivate": Route(kind="user", write="manage_users"),
     "user-unlock": Route(kind="user", write="manage_users"),
+    "user-two-factor-reset": Route(kind="user", write="bank"),
     # ---- a shop's settings: merchant staff read them, bank staff change them (FAQ 4)
     "shop-detail": Route(
         kind="shop", read="view", write="bank", data=lambda t: {"journal_email": "new@x.test"}
