@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Redoc from drf-spectacular-sidecar's static files: no third-party script (docs/security.md).
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gestion.api.document_error_responses",
+    ],
 }
 
 # Content-Security-Policy on every answer (django-csp): only our own scripts, styles and images;

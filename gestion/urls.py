@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.decorators import method_decorator
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from health_check.views import HealthCheckView
 
 from core.health import checks as health_checks
+from gestion.api import api_or_page
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
 
@@ -49,3 +51,8 @@ urlpatterns = [
     path("journals/", include("journals.urls")),
     path("transactions/", include("transactions.urls")),
 ]
+
+# Under /api/ even a URL that names nothing (a malformed id) answers the API's error body.
+handler400 = api_or_page("12", "Bad request.", 400, defaults.bad_request)
+handler403 = api_or_page("40", "Not allowed for this user.", 403, defaults.permission_denied)
+handler404 = api_or_page("25", "Not found.", 404, defaults.page_not_found)

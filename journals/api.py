@@ -5,8 +5,9 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
+
+from core.pagination import StrictCursorPagination
 
 from .models import Journal
 from .selectors import journal_get, journals_visible_to
@@ -43,7 +44,7 @@ class JournalSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(StrictCursorPagination):
     """Keyset pagination on the primary key: no COUNT(*), stable under new journals."""
 
     page_size = 100

@@ -19,7 +19,9 @@ def _hide_second_factor_devices_from_the_console():
     from django.contrib import admin
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import TokenProxy
 
-    for model in (TOTPDevice, StaticDevice):
+    # DRF's clear tokens are replaced by merchants.ApiToken (hashed): nothing to show there.
+    for model in (TOTPDevice, StaticDevice, TokenProxy):
         if admin.site.is_registered(model):
             admin.site.unregister(model)

@@ -7,7 +7,7 @@ from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import TokenAuthentication
 
 
 def user_by_login(login: str):
@@ -170,22 +170,9 @@ def token_hash(key: str) -> str:
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-class ApiTokenAuthentication(BaseAuthentication):
-    """`Authorization: Token <key>`: the key's hash names an ApiToken of an active user."""
-
-    keyword = "Token"
-
-    def authenticate(self, request):
-        header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        try:
-            key = header[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token header.") from None
-        return self.authenticate_credentials(key)
+class ApiTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>` (DRF's header parsing): the key's hash names an ApiToken of
+    an active user."""
 
     def authenticate_credentials(self, key: str):
         from django.utils import timezone
@@ -199,9 +186,6 @@ class ApiTokenAuthentication(BaseAuthentication):
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
-
-    def authenticate_header(self, request):
-        return self.keyword
 
 
 class RevokeTokensOnPasswordChange:

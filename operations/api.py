@@ -6,10 +6,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ParseError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import StrictCursorPagination
 from core.pan import contains_pan_anywhere
 from gestion.api import error_response
 from transactions.api import TransactionSerializer
@@ -216,7 +216,7 @@ class OperationView(APIView):
         }
 
 
-class OperationCursor(CursorPagination):
+class OperationCursor(StrictCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     max_page_size = 500

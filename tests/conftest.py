@@ -108,9 +108,9 @@ def force_login_with_second_factor(request, monkeypatch):
 
         if not two_factor_required(user):
             return
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, name=TOTP_NAME, defaults={"confirmed": True}
-        )
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=True)
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session[SESSION_ENROLLED] = True

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 from gestion.api import error_response
 from merchants.permissions import IsPersonAccount
 
+from .feed import feed_request_schema
 from .filters import ApiTransactionFilter
 from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
 from .models import Transaction
@@ -193,7 +195,7 @@ class FeedView(APIView):
         )
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request={"application/json": feed_request_schema(settings.FEED_BULK_MAX)},
         responses={
             201: OpenApiResponse(description='{"response_code": "00", "transaction": {…}}'),
             400: OpenApiResponse(description='{"response_code": "30", "message": "…"}'),

@@ -223,3 +223,22 @@ def parse_feed_item(item) -> dict:
             "automatic_response_status", AutomaticResponseStatus.UNDEFINED
         ),
     }
+
+
+def feed_request_schema(bulk_max: int) -> dict:
+    """The JSON schema of a feed request, from FIELDS: one item, or a list of up to `bulk_max`."""
+    properties = {}
+    for name, field in FIELDS.items():
+        text: dict = {"type": "string", "maxLength": field.max_length}
+        if field.choices is not None:
+            text = {"type": "string", "enum": sorted(field.choices)}
+        properties[name] = (
+            {"anyOf": [text, {"type": "integer", "minimum": 0}]} if field.kind == "n" else text
+        )
+    item = {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name, field in FIELDS.items() if field.required],
+        "additionalProperties": False,
+    }
+    return {"oneOf": [item, {"type": "array", "items": item, "maxItems": bulk_max}]}
