@@ -15,16 +15,19 @@ BOM = "\ufeff"
 DELIMITER = ";"
 LINE_END = "\r\n"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def neutralise(value) -> str | int:
-    """A cell as text a spreadsheet shows and never evaluates."""
+    """A cell as text a spreadsheet shows and never evaluates (called once per cell of an
+    export: exact type checks, no startswith, to stay cheap)."""
+    kind = type(value)
+    if kind is int:
+        return value
     if value is None:
         return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
+    text = value if kind is str else str(value)
+    if text and text[0] in _FORMULA_FIRST:
         return "'" + text
     return text
 
@@ -45,7 +48,12 @@ class PeopleCsvWriter:
         return BOM
 
     def row(self, cells: Iterable) -> str:
-        return self._writer.writerow([neutralise(c) for c in cells])
+        # Only text can hold a formula: numbers, dates and None go to csv as they are (an int
+        # stays a number, None an empty cell), the cheap path for the other columns of a row.
+        first = _FORMULA_FIRST
+        return self._writer.writerow(
+            ["'" + c if type(c) is str and c and c[0] in first else c for c in cells]
+        )
 
     def rows(self, rows: Iterable[Iterable]) -> str:
         return "".join(self.row(r) for r in rows)

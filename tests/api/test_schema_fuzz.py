@@ -36,6 +36,21 @@ schema = _schema()
 
 @pytest.fixture
 def keys(db):
+    # The app is called straight through WSGI, not Django's test client: as that client does,
+    # keep the test's database connection open across requests (its transaction holds the data).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield _keys()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _keys():
     shop = make_merchant("014213245611111")
     operator = UserFactory(username="fuzz-operator")
     grant(operator, "OPERATOR", merchant=shop)
