@@ -119,6 +119,14 @@ def bench_users(shops_per_merchant):
         # A backend the settings list, or the session is anonymous (and every page a redirect).
         store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        # Bank staff must pass a second factor: the session a code would have verified.
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="bench", defaults={"confirmed": True}
+        )
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
         store.create()
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

@@ -6,7 +6,8 @@ was accepted in it; until then the middleware lets the user reach only the code 
 or the enrolment page (required, not enrolled), and logging out.
 
 What the middleware needs is put in the session at login (merchants.signals), so that an ordinary
-request costs no query: a shop's requirement switched on applies from its users' next login.
+request costs no query (a session without it gets it at its next request): a shop's requirement
+switched on applies from its users' next login.
 """
 
 import base64
@@ -169,6 +170,10 @@ class TwoFactorMiddleware:
             or request.path.startswith(_OPEN_PREFIXES)
         ):
             return self.get_response(request)
+        if SESSION_REQUIRED not in request.session:
+            # A session that did not start through a login of this version (one opened before
+            # the upgrade): decided now, once, rather than let through.
+            session_start(request, user)
         if request.session.get(SESSION_ENROLLED):
             target = "two-factor-verify"
         elif request.session.get(SESSION_REQUIRED):

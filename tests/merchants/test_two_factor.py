@@ -186,3 +186,23 @@ def test_the_api_stays_token_based(bank):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     assert api.get("/api/v1/shops/").status_code == 200
+
+
+def test_a_session_opened_before_the_rule_is_held_to_it(bank):
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    # A session made without this version's login (no two-factor marks in it).
+    store = SessionStore()
+    store[SESSION_KEY] = str(bank.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    store[HASH_SESSION_KEY] = bank.get_session_auth_hash()
+    store.create()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+
+    response = client.get("/transactions/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/setup/")
