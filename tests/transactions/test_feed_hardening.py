@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+import time_machine
 
 from core.pan import contains_pan
 from operations.models import Operation
@@ -128,8 +129,9 @@ def test_a_payment_date_outside_the_searchable_range_is_refused(feed_client, sho
 
 
 def test_a_duplicate_with_a_card_number_as_its_new_id_stores_no_echo(db):
-    from operations.services import transaction_duplicate
+    from operations.services import OperationRefused, transaction_duplicate
     from tests.factories import UserFactory, grant, make_merchant, make_transaction
+    from tests.operations.conftest import NOW
     from transactions.models import Status
 
     shop = make_merchant()
@@ -137,7 +139,8 @@ def test_a_duplicate_with_a_card_number_as_its_new_id_stores_no_echo(db):
     grant(operator, "OPERATOR", merchant=shop)
     src = make_transaction(shop, status=Status.CAPTURED, captured_amount=10000)
 
-    with pytest.raises(Exception):  # noqa: B017 - OperationRefused, checked below
+    # A stated morning, out of the remittance window (no operation then).
+    with time_machine.travel(NOW, tick=True), pytest.raises(OperationRefused):
         transaction_duplicate(
             transaction=src, amount=100, new_transaction_id=PAN, user=operator, origin="WEB"
         )
