@@ -40,19 +40,26 @@ def seed(*, transactions: int, operations: int, shops: int) -> None:
     from django.db import connection
 
     from merchants import keys
+    from merchants.models import Merchant
 
     secret_encrypted, key_id = keys.encrypt(keys.generate_secret())
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO merchants_merchant (merchant_id, name, country, environment, journal_email,
-                is_active, secret_key_encrypted, secret_key_version, encryption_key_id, created_at)
-            SELECT lpad(g::text, 15, '0'), 'Bench shop ' || g, 'fr', 'PRODUCTION',
-                'journal' || g || '@bench.invalid', true, %s, 1, %s, now()
-            FROM generate_series(1, %s) g
-            """,
-            [secret_encrypted, key_id, shops],
+    # The shops through the ORM (2,000 rows: instant), so every column the model gains gets its
+    # default; the bulk rows below stay plain SQL.
+    Merchant.objects.bulk_create(
+        Merchant(
+            merchant_id=f"{g:015d}",
+            name=f"Bench shop {g}",
+            country="fr",
+            environment="PRODUCTION",
+            journal_email=f"journal{g}@bench.invalid",
+            is_active=True,
+            secret_key_encrypted=secret_encrypted,
+            secret_key_version=1,
+            encryption_key_id=key_id,
         )
+        for g in range(1, shops + 1)
+    )
+    with connection.cursor() as cur:
         cur.execute("SELECT min(id) FROM merchants_merchant")
         first_shop = cur.fetchone()[0]
         # Shop g % shops, its (g / shops)-th transaction of the day: unique (shop, day, id).
