@@ -21,7 +21,9 @@ from gestion.dates import PARIS
 from merchants.models import Access, Merchant, MerchantGroup, PaymentMeans, User
 from merchants.services import merchant_create
 from operations.models import Operation, OperationKind, OperationOrigin
+from transactions.feed import FeedError
 from transactions.models import CaptureMode, Origin, Status, Transaction
+from transactions.services import transaction_create
 
 DAYS = 60
 DEMO_PASSWORD = "gestion-demo"
@@ -122,6 +124,50 @@ def demo_seed(
     return report
 
 
+# Shops whose automatic responses the demo's receiver gets (manage.py autoresponse_receiver):
+# one that answers 200 (SENT), one that answers 500 (FAILED after the retries).
+DEMO_AUTORESPONSE_SHOPS = {"014213245611112": "/ok", "029800266211111": "/fail"}
+
+
+def demo_autoresponses(*, receiver_url: str, now: dt.datetime | None = None) -> int:
+    """Give the two demo shops their automatic-response URL on the demo receiver and feed each
+    three new transactions (the failing page's default window), whose responses the worker then
+    delivers; → transactions fed."""
+    now = now or timezone.now()
+    local = now.astimezone(PARIS)
+    fed = 0
+    for n, (merchant_id, path) in enumerate(DEMO_AUTORESPONSE_SHOPS.items()):
+        merchant = Merchant.objects.filter(merchant_id=merchant_id).first()
+        if merchant is None:
+            continue
+        url = receiver_url.rstrip("/") + path
+        if merchant.automatic_response_url != url:
+            merchant.automatic_response_url = url
+            merchant.save(update_fields=["automatic_response_url"])
+        for k in range(3):
+            item = {
+                "merchant_id": merchant_id,
+                "transaction_id": f"99{n}{k:03d}",
+                "amount": f"{1990 + 100 * k}",
+                "currency_code": "978",
+                "payment_means": "CB",
+                "card_number": "4974.01",
+                "response_code": "00",
+                "bank_response_code": "00",
+                "authorisation_id": f"DEMO{k}",
+                "payment_date": f"{local:%Y%m%d}",
+                "payment_time": f"{local:%H%M%S}",
+                "order_id": f"AUTO-{n}{k}",
+            }
+            try:
+                with transaction.atomic():
+                    transaction_create(item=item)
+            except FeedError:
+                continue  # already fed today
+            fed += 1
+    return fed
+
+
 def _extra_shop_id(n: int) -> str:
     return f"09{n:013d}"
 
@@ -141,7 +187,12 @@ def _ensure_shops(count: int, report: SeedReport) -> list[Merchant]:
                 merchant_id=merchant_id, name=name, journal_email=email
             )
             PaymentMeans.objects.bulk_create(
-                PaymentMeans(merchant=merchant, means=means, contract_number=f"{i + 1:07d}")
+                PaymentMeans(
+                    merchant=merchant,
+                    means=means,
+                    contract_number=f"{i + 1:07d}",
+                    currencies=" ".join(code for code, _ in CURRENCY_WEIGHTS),
+                )
                 for i, means in enumerate(["CB", "VISA", "MASTERCARD", "AMEX", "JCB"])
             )
         existing[merchant_id] = merchant

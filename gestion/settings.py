@@ -167,6 +167,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+else:
+    # A PostgreSQL connection kept per process between requests: opening one costs more than a
+    # whole feed or Sips 2.0 request (docs/benchmarks.md); checked before reuse.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "merchants.User"
@@ -224,6 +229,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gestion <noreply@ges
 # a folder, no server needed. Production sets CELERY_BROKER_URL=redis://….
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("redis"):
+    # An automatic response's retry waits up to 6 hours (AUTOMATIC_RESPONSE_RETRY_DELAYS):
+    # Redis must not hand it to another worker meanwhile.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery-queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -391,3 +400,15 @@ CELERY_BEAT_SCHEDULE["transactions-exports-purge"] = {
 
 # Two-factor authentication (docs/security.md): TOTP codes, named after the site in apps.
 OTP_TOTP_ISSUER = "gestion"
+
+# Automatic responses out (docs/sips.md): timeout of one post, the delays between retries
+# (seconds; about a day in all), and hosts allowed although not public (tests, the demo).
+AUTOMATIC_RESPONSE_TIMEOUT = env.float("GESTION_AUTORESPONSE_TIMEOUT", default=10.0)
+AUTOMATIC_RESPONSE_RETRY_DELAYS = env.list(
+    "GESTION_AUTORESPONSE_RETRY_DELAYS",
+    cast=int,
+    default=[60, 300, 900, 1800, 3600, 7200, 14400, 21600, 21600, 21600],
+)
+AUTOMATIC_RESPONSE_ALLOWED_HOSTS = env.list("GESTION_AUTORESPONSE_ALLOWED_HOSTS", default=[])
+# The "failing automatic responses" page lists shops whose last N deliveries all failed.
+AUTOMATIC_RESPONSE_FAILING_LAST = 3

@@ -12,6 +12,7 @@ from core.health import checks as health_checks
 from gestion.api import api_or_page
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
+from transactions.api import SipsV2ResponseView
 
 
 @method_decorator(
@@ -45,6 +46,7 @@ urlpatterns = [
     path("health/", HealthCheckView.as_view(checks=health_checks()), name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("sips/v2/response/", SipsV2ResponseView.as_view(), name="sips-v2-response"),
     path("accounts/", include("merchants.account_urls")),
     path("", include("merchants.urls")),
     path("", include("operations.urls")),

@@ -2,16 +2,20 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from .forms import SecretKeyForm
 from .models import Access, AuditRecord, Merchant, MerchantGroup, PaymentMeans, User
 from .services import (
     MERCHANT_SETTINGS,
     audit_record,
     merchant_create,
     merchant_rotate_secret,
+    merchant_set_secret,
     merchant_update,
 )
 
@@ -88,6 +92,7 @@ class MerchantAdmin(AuditedAdmin):
     list_filter = ["environment", "country", "is_active"]
     readonly_fields = ["secret_key_version", "created_at"]
     inlines = [PaymentMeansInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/merchants/merchant/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -131,6 +136,11 @@ class MerchantAdmin(AuditedAdmin):
                 self.admin_site.admin_view(self.rotate_secret_view),
                 name="merchants_merchant_rotate_secret",
             ),
+            path(
+                "<int:pk>/set-secret/",
+                self.admin_site.admin_view(self.set_secret_view),
+                name="merchants_merchant_set_secret",
+            ),
             *super().get_urls(),
         ]
 
@@ -171,6 +181,44 @@ class MerchantAdmin(AuditedAdmin):
                 "opts": self.model._meta,
                 "original": merchant,
                 "title": _("Rotate the secret key"),
+                "change_url": reverse("admin:merchants_merchant_change", args=[merchant.pk]),
+            },
+        )
+
+    def set_secret_view(self, request, pk):
+        """Install the key and key version the payment server gave the shop (Sips 2.0)."""
+        merchant = get_object_or_404(Merchant, pk=pk)
+        if not self.has_change_permission(request, merchant):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = SecretKeyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                merchant = merchant_set_secret(
+                    merchant_pk=merchant.pk,
+                    secret=form.cleaned_data["secret"],
+                    version=form.cleaned_data["version"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("secret", error)
+            else:
+                messages.success(
+                    request,
+                    _("Secret key set: version %(version)d.")
+                    % {"version": merchant.secret_key_version},
+                )
+                return redirect(reverse("admin:merchants_merchant_change", args=[merchant.pk]))
+        return render(
+            request,
+            "admin/merchants/merchant/set_secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": merchant,
+                "form": form,
+                "title": _("Set the secret key"),
                 "change_url": reverse("admin:merchants_merchant_change", args=[merchant.pk]),
             },
         )

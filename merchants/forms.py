@@ -105,6 +105,25 @@ class ProfileForm(forms.Form):
     )
 
 
+class SecretKeyForm(forms.Form):
+    """The key a payment server gave a shop, never shown back (a password input)."""
+
+    secret = forms.CharField(
+        label=_("Secret key"), widget=forms.PasswordInput(render_value=False), max_length=200
+    )
+    version = forms.IntegerField(label=_("Key version"), min_value=1, max_value=999)
+
+
+class AutomaticResponseUrlForm(forms.Form):
+    automatic_response_url = forms.URLField(
+        label=_("Automatic response URL"),
+        required=False,
+        max_length=511,
+        assume_scheme="https",
+        help_text=_("Each new transaction is posted there, sealed with the shop's secret key."),
+    )
+
+
 class JournalEmailForm(forms.Form):
     journal_email = forms.EmailField(label=_("Journal e-mail address"), required=False)
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +67,14 @@ class Merchant(models.Model):
     secret_key_encrypted = models.TextField(editable=False, blank=True)
     secret_key_version = models.PositiveIntegerField(_("secret key version"), default=0)
     encryption_key_id = models.CharField(max_length=32, editable=False, blank=True)
+    # Where each new transaction's Sips 2.0 automatic response is posted (docs/sips.md).
+    automatic_response_url = models.URLField(
+        _("automatic response URL"),
+        max_length=511,
+        blank=True,
+        db_default="",
+        help_text=_("Each new transaction is posted there, sealed with the shop's secret key."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,24 +93,79 @@ class Merchant(models.Model):
     def __str__(self):
         return f"{self.merchant_id} {self.name}"
 
+    def clean(self):
+        super().clean()
+        url = self.automatic_response_url
+        if (
+            url
+            and self.environment == self.Environment.PRODUCTION
+            and not url.lower().startswith("https://")
+        ):
+            raise ValidationError(
+                {"automatic_response_url": _("A shop in production needs an https:// URL.")}
+            )
+
 
 class PaymentMeans(models.Model):
     """A payment means enabled for a shop, with the acquirer contract that carries it (FAQ 10)."""
 
     class Means(models.TextChoices):
+        # Sips data dictionary, annexe E (accepted cards), then later brands shops use.
         CB = "CB", "CB"
         VISA = "VISA", "Visa"
         MASTERCARD = "MASTERCARD", "Mastercard"
         AMEX = "AMEX", "American Express"
+        FINAREF = "FINAREF", "Finaref"
+        FNAC = "FNAC", "Fnac"
+        CYRILLUS = "CYRILLUS", "Cyrillus"
+        PRINTEMPS = "PRINTEMPS", "Printemps"
+        KANGOUROU = "KANGOUROU", "Kangourou"
+        SURCOUF = "SURCOUF", "Surcouf"
+        POCKETCARD = "POCKETCARD", "Pocketcard"
+        CONFORAMA = "CONFORAMA", "Conforama"
+        NUITEA = "NUITEA", "Nuitea"
+        AURORE = "AURORE", "Aurore"
+        PASS = "PASS", "Pass"
+        PASS2 = "PASS2", "Pass2"
+        PASS3FOIS = "PASS3FOIS", "Pass 3 fois"
+        CBPASS = "CBPASS", "CB Pass"
+        PEUGEOT = "PEUGEOT", "Peugeot"
+        COFINOGA = "COFINOGA", "Cofinoga"
+        ACCORD = "ACCORD", "Accord"
+        FRANFINANCE = "FRANFINANCE", "Pluriel (Franfinance)"
+        EUROCOM = "1EUROCOM", "1euro.com"
+        ETOILES = "4ETOILES", "4 étoiles"
+        COFIDIS_3X = "COFIDIS_3X", "Cofidis 3x"
+        PROFILPLUS = "PROFILPLUS", "Profil Plus"
+        LIBRAVOU = "LIBRAVOU", "Libravou"
         JCB = "JCB", "JCB"
+        DINERS = "DINERS", "Diners"
+        SOLO = "SOLO", "Solo"
+        SWITCH = "SWITCH", "Switch"
+        DELTA = "DELTA", "Delta"
+        BANCONTACTMISTERCASH = "BANCONTACTMISTERCASH", "Bancontact/Mister Cash"
         PAYLIB = "PAYLIB", "Paylib"
         MAESTRO = "MAESTRO", "Maestro"
         VPAY = "VPAY", "V PAY"
         ECARD = "E-CARD", "e-Carte Bleue"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_means")
-    means = models.CharField(_("payment means"), max_length=16, choices=Means.choices)
+    means = models.CharField(_("payment means"), max_length=20, choices=Means.choices)
     contract_number = models.CharField(_("contract number"), max_length=20)
+    # ISO 4217 numeric codes the contract accepts, space-separated (FAQ 42: a currency outside
+    # the contract is an "Invalid Transaction", response code 12).
+    currencies = models.CharField(
+        _("currencies"),
+        max_length=200,
+        default="978",
+        validators=[
+            RegexValidator(
+                r"^[0-9]{3}( [0-9]{3})*$",
+                _("ISO 4217 numeric codes separated by spaces, e.g. 978 840."),
+            )
+        ],
+        help_text=_("ISO 4217 numeric codes separated by spaces, e.g. 978 840."),
+    )
 
     class Meta:
         verbose_name = _("payment means")
@@ -113,6 +178,9 @@ class PaymentMeans(models.Model):
 
     def __str__(self):
         return f"{self.means} ({self.contract_number})"
+
+    def currency_codes(self) -> frozenset[str]:
+        return frozenset(self.currencies.split())
 
 
 class MerchantGroup(models.Model):

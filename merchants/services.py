@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import keys
 from .models import Access, AuditRecord, Merchant, MerchantGroup, User
-from .selectors import manageable_points, users_manageable_by
+from .selectors import manageable_points, user_has_right, users_manageable_by
 
 
 def merchant_create(
@@ -156,6 +156,7 @@ MERCHANT_SETTINGS = (
     "journal_email",
     "is_active",
     "two_factor_required",
+    "automatic_response_url",
 )
 
 
@@ -184,6 +185,59 @@ def merchant_update(*, actor: User, merchant_pk: int, changes: dict) -> Merchant
                 action=AuditRecord.Action.CHANGE,
                 changes={name: (before[name], getattr(merchant, name)) for name in changed},
             )
+    return merchant
+
+
+def merchant_set_automatic_response_url(*, actor: User, merchant_pk: int, url: str) -> Merchant:
+    """Bank staff, or a user administrator of the shop, set where its automatic responses go
+    (https only in production, see Merchant.clean). Audited."""
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_pk)
+        if not actor.is_active or not (
+            actor.is_bank_staff
+            or user_has_right(user=actor, merchant=merchant, right="manage_users")
+        ):
+            raise PermissionDenied(_("Only bank staff or the shop's user administrators may."))
+        before = merchant.automatic_response_url
+        merchant.automatic_response_url = url.strip()
+        merchant.full_clean()
+        if before != merchant.automatic_response_url:
+            merchant.save(update_fields=["automatic_response_url"])
+            audit_record(
+                actor=actor,
+                obj=merchant,
+                action=AuditRecord.Action.CHANGE,
+                changes={"automatic_response_url": (before, merchant.automatic_response_url)},
+            )
+    return merchant
+
+
+def merchant_set_secret(
+    *, merchant_pk: int, secret: str, version: int, actor: User | None = None
+) -> Merchant:
+    """Install the secret key the payment server gave the shop, with its key version (Sips 2.0
+    seals name it). The audit history records the version, never the key."""
+    secret = secret.strip()
+    if len(secret) < 16 or not secret.isprintable():
+        raise ValidationError(_("A secret key has at least 16 printable characters."))
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValidationError(_("A key version is a whole number from 1."))
+    ciphertext, key_id = keys.encrypt(secret)
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_pk)
+        before = merchant.secret_key_version
+        merchant.secret_key_encrypted = ciphertext
+        merchant.encryption_key_id = key_id
+        merchant.secret_key_version = version
+        merchant.save(
+            update_fields=["secret_key_encrypted", "encryption_key_id", "secret_key_version"]
+        )
+        audit_record(
+            actor=actor,
+            obj=merchant,
+            action=AuditRecord.Action.ROTATE_SECRET,
+            changes={"secret_key_version": (before, version)},
+        )
     return merchant
 
 

@@ -12,4 +12,9 @@ urlpatterns = [
     path("users/<int:pk>/unlock/", views.user_unlock, name="user-unlock"),
     path("users/<int:pk>/two-factor/reset/", two_factor_views.reset, name="user-two-factor-reset"),
     path("shops/<str:merchant_id>/", views.shop_detail, name="shop-detail"),
+    path(
+        "shops/<str:merchant_id>/automatic-response/",
+        views.shop_automatic_response,
+        name="shop-autoresponse",
+    ),
 ]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -18,12 +18,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .forms import AccessGrantForm, ApiTokenForm, JournalEmailForm, ProfileForm, UserCreateForm
+from .forms import (
+    AccessGrantForm,
+    ApiTokenForm,
+    AutomaticResponseUrlForm,
+    JournalEmailForm,
+    ProfileForm,
+    UserCreateForm,
+)
 from .models import Merchant, User
 from .selectors import (
     accesses_visible_to,
     manageable_points,
     merchants_visible_to,
+    user_has_right,
     users_manageable_by,
 )
 
@@ -135,7 +143,15 @@ def user_list(request):
         .prefetch_related(Prefetch("accesses", queryset=accesses))
         .order_by("username", "pk")
     )
-    return render(request, "merchants/user_list.html", {"users": users})
+    # Their shops' automatic-response URLs are theirs to set too (bank staff: the console).
+    shops = (
+        []
+        if request.user.is_bank_staff
+        else merchants_visible_to(user=request.user, right="manage_users").order_by("merchant_id")[
+            :100
+        ]
+    )
+    return render(request, "merchants/user_list.html", {"users": users, "shops": shops})
 
 
 @login_required
@@ -308,6 +324,47 @@ def shop_detail(request, merchant_id):
             "merchant": merchant,
             "payment_means": merchant.payment_means.order_by("means"),
             "form": form if request.user.is_bank_staff else None,
+            "may_set_url": user_has_right(
+                user=request.user, merchant=merchant, right="manage_users"
+            ),
         },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _may_set_url(user, merchant) -> bool:
+    return user.is_bank_staff or user_has_right(user=user, merchant=merchant, right="manage_users")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_automatic_response(request, merchant_id):
+    """Bank staff or the shop's user administrators set its automatic-response URL (for anyone
+    else the setting does not exist: 404, like a user outside a user administrator's scope)."""
+    try:
+        merchant = merchants_visible_to(user=request.user, right="manage_users").get(
+            merchant_id=merchant_id
+        )
+    except Merchant.DoesNotExist:
+        raise Http404 from None
+    form = AutomaticResponseUrlForm(
+        request.POST or None, initial={"automatic_response_url": merchant.automatic_response_url}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merchant_set_automatic_response_url(
+                actor=request.user,
+                merchant_pk=merchant.pk,
+                url=form.cleaned_data["automatic_response_url"],
+            )
+        except ValidationError as error:
+            form.add_error("automatic_response_url", error.messages)
+        else:
+            messages.success(request, _("The automatic response URL is changed."))
+            return redirect(reverse("shop-autoresponse", args=[merchant.merchant_id]))
+    return render(
+        request,
+        "merchants/shop_autoresponse.html",
+        {"merchant": merchant, "form": form},
         status=400 if form.is_bound else 200,
     )

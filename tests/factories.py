@@ -4,7 +4,7 @@ import itertools
 import factory
 from django.utils import timezone
 
-from merchants.models import Access, Merchant, MerchantGroup, User
+from merchants.models import Access, Merchant, MerchantGroup, PaymentMeans, User
 from merchants.services import merchant_create
 from transactions.models import CaptureMode, Status, Transaction
 
@@ -22,14 +22,28 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-1")
 
 
+# A shop's distance-selling contracts unless a test says otherwise: means → currencies.
+DEFAULT_CONTRACTS = {"CB": "978", "VISA": "978", "MASTERCARD": "978"}
+
+
 def make_merchant(merchant_id: str | None = None, **fields) -> Merchant:
-    """A shop made the way the product makes one (with its encrypted secret)."""
+    """A shop made the way the product makes one (with its encrypted secret), with contracts
+    for CB, VISA and MASTERCARD in euros unless `contracts={means: "978 840", …}` says."""
+    contracts = fields.pop("contracts", DEFAULT_CONTRACTS)
+    automatic_response_url = fields.pop("automatic_response_url", "")
     merchant, _secret = merchant_create(
         merchant_id=merchant_id or f"07{next(_merchant_ids):013d}",
         name=fields.pop("name", "Test shop"),
         journal_email=fields.pop("journal_email", "journal@shop.test"),
         **fields,
     )
+    PaymentMeans.objects.bulk_create(
+        PaymentMeans(merchant=merchant, means=means, contract_number=f"{i:07d}", currencies=cur)
+        for i, (means, cur) in enumerate(contracts.items(), start=1)
+    )
+    if automatic_response_url:
+        merchant.automatic_response_url = automatic_response_url
+        merchant.save(update_fields=["automatic_response_url"])
     return merchant
 
 

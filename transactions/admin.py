@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Transaction
+from .models import AutomaticResponseAttempt, SipsRefusal, Transaction
 
 
 @admin.register(Transaction)
@@ -30,3 +30,35 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SipsRefusal)
+class SipsRefusalAdmin(ReadOnlyAdmin):
+    """Refused Sips 2.0 responses, counted per day, reason and merchantId (docs/sips.md)."""
+
+    list_display = ["day", "reason", "merchant_id", "count"]
+    list_filter = ["reason", "day"]
+    search_fields = ["merchant_id"]
+    ordering = ["-day", "reason", "merchant_id"]
+
+
+@admin.register(AutomaticResponseAttempt)
+class AutomaticResponseAttemptAdmin(ReadOnlyAdmin):
+    """Every post of an automatic response to a shop's URL."""
+
+    list_display = ["at", "transaction", "url", "http_status", "error", "duration_ms"]
+    list_filter = ["error"]
+    list_select_related = ["transaction__merchant"]
+    raw_id_fields = ["transaction"]
+    ordering = ["-at", "-id"]

@@ -4,18 +4,20 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gestion.api import error_response
 from merchants.permissions import IsPersonAccount
 
-from .feed import feed_request_schema
+from . import sips2, sips_codes
+from .feed import FeedError, feed_request_schema
 from .filters import ApiTransactionFilter
 from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
 from .models import Transaction
 from .selectors import transaction_get, transactions_visible_to
-from .services import FeedRejected, transactions_feed
+from .services import FeedRejected, sips2_response_ingest, transactions_feed
 
 
 class IsPaymentServer(permissions.BasePermission):
@@ -32,6 +34,9 @@ class IsPaymentServer(permissions.BasePermission):
 class TransactionSerializer(serializers.ModelSerializer):
     merchant_id = serializers.CharField(source="merchant.merchant_id")
     source = serializers.SerializerMethodField()
+    labels = serializers.SerializerMethodField(
+        help_text="Each code's meaning (annexes T, F, K, U) in the request's language"
+    )
 
     class Meta:
         model = Transaction
@@ -58,22 +63,58 @@ class TransactionSerializer(serializers.ModelSerializer):
             "authorisation_id",
             "complementary_code",
             "complementary_info",
+            "payment_certificate",
+            "transaction_condition",
+            "security_indicator",
+            "mpi_cavv",
+            "mpi_cavv_algorithm",
+            "mpi_eci",
+            "mpi_tx_status",
+            "mpi_xid",
+            "transaction_reference",
+            "holder_authent_status",
+            "guarantee_indicator",
+            "pan_expiry_date",
+            "payment_mean_type",
             "customer_id",
             "customer_email",
             "customer_ip_address",
             "order_id",
             "caddie",
             "return_context",
+            "data",
+            "receipt_complement",
+            "merchant_country",
+            "language",
+            "merchant_language",
+            "order_validity",
+            "transmission_at",
             "automatic_response_status",
             "origin",
             "source",
             "created_at",
+            "labels",
         ]
+
+    def get_labels(self, obj) -> dict[str, str]:
+        return sips_codes.code_labels(obj)
 
     def get_source(self, obj) -> dict | None:
         if obj.source_id is None:
             return None
         return obj.source.sips_key()
+
+
+_ONE_TRANSACTION: TransactionSerializer | None = None
+
+
+def transaction_json(transaction: Transaction) -> dict:
+    """One transaction as the feed answers it. The serializer's ~60 fields are built once per
+    process, not per answer: building them costs more than the rest of a feed request."""
+    global _ONE_TRANSACTION
+    if _ONE_TRANSACTION is None:
+        _ONE_TRANSACTION = TransactionSerializer()
+    return _ONE_TRANSACTION.to_representation(transaction)
 
 
 class OperationSerializer(serializers.Serializer):
@@ -119,7 +160,9 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("customer_id", str),
     OpenApiParameter("customer_email", str),
     OpenApiParameter("order_id", str),
-    OpenApiParameter("response_code", str),
+    OpenApiParameter("response_code", str, description="Annexe T"),
+    OpenApiParameter("bank_response_code", str, description="Annexe F"),
+    OpenApiParameter("cvv_response_code", str, description="Annexe K"),
     OpenApiParameter("capture_mode", str),
     OpenApiParameter("automatic_response_status", str),
     OpenApiParameter("origin", str),
@@ -235,7 +278,7 @@ class FeedView(APIView):
                 "transactions": TransactionSerializer(stored, many=True).data,
             }
         else:
-            body = {"response_code": "00", "transaction": TransactionSerializer(stored[0]).data}
+            body = {"response_code": "00", "transaction": transaction_json(stored[0])}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -262,3 +305,52 @@ class TransactionDetailView(APIView):
         except Transaction.DoesNotExist:
             raise NotFound("Transaction not found.") from None
         return Response(TransactionDetailSerializer(transaction).data)
+
+
+class SipsV2ResponseView(APIView):
+    """POST /sips/v2/response/: a Sips 2.0 automatic response (sealed form), see docs/sips.md.
+
+    No account: the seal, made with the shop's secret key, is the proof of origin."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [FormParser, MultiPartParser]
+
+    @extend_schema(
+        request={
+            "application/x-www-form-urlencoded": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "string"}
+                    for name in (
+                        "Data",
+                        "Seal",
+                        "Encode",
+                        "InterfaceVersion",
+                        "keyVersion",
+                        "SealAlgorithm",
+                    )
+                },
+            }
+        },
+        responses={
+            201: OpenApiResponse(description='{"response_code": "00", "transaction": {…}}'),
+            200: OpenApiResponse(description="The same response again: nothing stored twice"),
+            400: OpenApiResponse(description='{"response_code": "30", "message": "…"}'),
+            403: OpenApiResponse(description="63 Security error (seal, key version)"),
+            409: OpenApiResponse(description="94 Transaction already processed"),
+        },
+        summary="Receive a Sips 2.0 automatic response (sealed)",
+    )
+    def post(self, request):
+        try:
+            stored, created = sips2_response_ingest(form=request.data)
+        except sips2.SipsRefused as refused:
+            return error_response(refused.response_code, refused.message, refused.http_status)
+        except FeedError as error:
+            http_status = 409 if error.response_code == "94" else error.http_status
+            return error_response(error.response_code, error.message, http_status)
+        return Response(
+            {"response_code": "00", "transaction": transaction_json(stored)},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -17,11 +17,14 @@ from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from gestion.money import CURRENCY_CHOICES, AmountError, parse_amount
 from merchants.models import PaymentMeans
 
+from . import sips_codes
 from .feed import normalise_transaction_id
 from .models import AutomaticResponseStatus, CaptureMode, Origin, Status
 
-RESPONSE_CODE_CHOICES = [(code, code) for code in ("00", "02", "03", "05", "12", "17", "30", "34",
-                                                   "75", "90")]  # fmt: skip
+# Codes with their meaning in the user's language (annexes T, F, K).
+RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.RESPONSE_CODES)
+BANK_RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.BANK_RESPONSE_CODES)
+CVV_RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.CVV_RESPONSE_CODES)
 MERCHANT_ID_RE = re.compile(r"^[0-9]{1,15}$")
 FORBIDDEN_CHARS = set('|;:"')
 
@@ -68,6 +71,12 @@ class TransactionFilterBase(django_filters.FilterSet):
     order_id = django_filters.CharFilter(label=_("Order id"), method="filter_text", max_length=32)
     response_code = django_filters.ChoiceFilter(
         label=_("Response code"), choices=RESPONSE_CODE_CHOICES
+    )
+    bank_response_code = django_filters.ChoiceFilter(
+        label=_("Bank response code"), choices=BANK_RESPONSE_CODE_CHOICES
+    )
+    cvv_response_code = django_filters.ChoiceFilter(
+        label=_("CVV response code"), choices=CVV_RESPONSE_CODE_CHOICES
     )
     capture_mode = django_filters.ChoiceFilter(label=_("Capture mode"), choices=CaptureMode.choices)
     automatic_response_status = django_filters.ChoiceFilter(

@@ -25,14 +25,19 @@ FINAL_STATUSES = frozenset({Status.CANCELLED, Status.CREDITED, Status.EXPIRED, S
 
 
 class CaptureMode(models.TextChoices):
+    # Data dictionary, annexe V.
     AUTHOR_CAPTURE = "AUTHOR_CAPTURE", _("Authorisation and capture")
     VALIDATION = "VALIDATION", _("Validation")
+    IMMEDIATE = "IMMEDIATE", _("Immediate capture")
+    PAYMENT_N = "PAYMENT_N", _("Payment in instalments")
 
 
 class AutomaticResponseStatus(models.TextChoices):
+    # Annexe C, plus PENDING (ours): being delivered, retries not yet spent.
     SENT = "SENT", _("Sent")
     FAILED = "FAILED", _("Failed")
     UNDEFINED = "UNDEFINED", _("Undefined")
+    PENDING = "PENDING", _("Being sent")
 
 
 class Origin(models.TextChoices):
@@ -83,7 +88,7 @@ class Transaction(models.Model):
     capture_day = models.PositiveSmallIntegerField(_("capture delay (days)"), default=0)
     capture_date = models.DateField(_("capture date"), null=True, blank=True)
 
-    payment_means = models.CharField(_("payment means"), max_length=16, blank=True)
+    payment_means = models.CharField(_("payment means"), max_length=20, blank=True)
     card_number = models.CharField(_("card number"), max_length=7, blank=True)
     response_code = models.CharField(_("response code"), max_length=2)
     bank_response_code = models.CharField(_("bank response code"), max_length=2, blank=True)
@@ -92,6 +97,41 @@ class Transaction(models.Model):
     authorisation_id = models.CharField(_("authorisation id"), max_length=10, blank=True)
     complementary_code = models.CharField(_("complementary code"), max_length=2, blank=True)
     complementary_info = models.CharField(_("complementary info"), max_length=255, blank=True)
+    payment_certificate = models.CharField(
+        _("payment certificate"), max_length=12, blank=True, db_default=""
+    )
+    transaction_condition = models.CharField(
+        _("authentication result"), max_length=64, blank=True, db_default=""
+    )
+    # 3-D Secure (data dictionary, annexe P).
+    security_indicator = models.CharField(
+        _("security indicator"), max_length=2, blank=True, db_default=""
+    )
+    mpi_cavv = models.CharField("CAVV", max_length=28, blank=True, db_default="")
+    mpi_cavv_algorithm = models.CharField(
+        _("CAVV algorithm"), max_length=1, blank=True, db_default=""
+    )
+    mpi_eci = models.CharField("ECI", max_length=2, blank=True, db_default="")
+    mpi_tx_status = models.CharField(
+        _("3-D Secure status"), max_length=1, blank=True, db_default=""
+    )
+    mpi_xid = models.CharField("XID", max_length=28, blank=True, db_default="")
+    # Sips 2.0 responses (docs/sips.md).
+    transaction_reference = models.CharField(
+        _("transaction reference"), max_length=35, blank=True, db_default=""
+    )
+    holder_authent_status = models.CharField(
+        _("cardholder authentication"), max_length=20, blank=True, db_default=""
+    )
+    guarantee_indicator = models.CharField(
+        _("guarantee indicator"), max_length=1, blank=True, db_default=""
+    )
+    pan_expiry_date = models.CharField(
+        _("card expiry (YYYYMM)"), max_length=6, blank=True, db_default=""
+    )
+    payment_mean_type = models.CharField(
+        _("payment means type"), max_length=20, blank=True, db_default=""
+    )
 
     customer_id = models.CharField(_("customer id"), max_length=19, blank=True)
     customer_email = models.CharField(_("customer e-mail"), max_length=128, blank=True)
@@ -99,6 +139,21 @@ class Transaction(models.Model):
     order_id = models.CharField(_("order id"), max_length=32, blank=True)
     caddie = models.CharField(_("caddie"), max_length=2048, blank=True)
     return_context = models.CharField(_("return context"), max_length=256, blank=True)
+    data = models.CharField(_("data"), max_length=2048, blank=True, db_default="")
+    receipt_complement = models.TextField(
+        _("receipt complement"), max_length=3072, blank=True, db_default=""
+    )
+    merchant_country = models.CharField(
+        _("merchant country"), max_length=2, blank=True, db_default=""
+    )
+    language = models.CharField(
+        _("payment pages language"), max_length=2, blank=True, db_default=""
+    )
+    merchant_language = models.CharField(
+        _("merchant language"), max_length=2, blank=True, db_default=""
+    )
+    order_validity = models.CharField(_("order validity"), max_length=2, blank=True, db_default="")
+    transmission_at = models.DateTimeField(_("transmitted at"), null=True, blank=True)
     automatic_response_status = models.CharField(
         _("automatic response"),
         max_length=9,
@@ -223,6 +278,105 @@ class Transaction(models.Model):
             "payment_date": self.payment_date.isoformat(),
             "transaction_id": self.transaction_id,
         }
+
+
+class DeliveryError(models.TextChoices):
+    """Why one automatic-response attempt failed (FAQ 3's checklist reads these)."""
+
+    NONE = "", _("None")
+    DNS = "DNS", _("Host name does not resolve")
+    FORBIDDEN_ADDRESS = "FORBIDDEN_ADDRESS", _("Address not on the public internet")
+    REFUSED = "REFUSED", _("Connection refused")
+    TLS = "TLS", _("TLS / certificate error")
+    TIMEOUT = "TIMEOUT", _("Timed out")
+    REDIRECT = "REDIRECT", _("Redirect")
+    NON_2XX = "NON_2XX", _("Error status")
+    NETWORK = "NETWORK", _("Network error")
+    NO_URL = "NO_URL", _("No URL")
+
+
+class AutomaticResponseAttempt(models.Model):
+    """One post of a transaction's automatic response to the shop's URL: append-only."""
+
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="automatic_response_attempts"
+    )
+    # A resend starts a new round; `number` counts the attempts of a round from 0.
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    number = models.PositiveSmallIntegerField(_("attempt"), default=0)
+    url = models.CharField(_("URL"), max_length=511)
+    at = models.DateTimeField(_("when"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(
+        _("error"), max_length=20, choices=DeliveryError.choices, blank=True, default=""
+    )
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("automatic response attempt")
+        verbose_name_plural = _("automatic response attempts")
+        indexes = [models.Index(fields=["transaction", "at"], name="autoresponse_attempt_by_tx")]
+        constraints = [
+            # A task delivered twice by the broker records its attempt once.
+            models.UniqueConstraint(
+                fields=["transaction", "round", "number"], name="autoresponse_attempt_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.transaction_id} {self.at:%Y-%m-%d %H:%M:%S} {self.http_status or self.error}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.http_status is not None and 200 <= self.http_status < 300
+
+
+class SipsResponse(models.Model):
+    """A Sips 2.0 automatic response as received: its Data kept whole, once (Sips retries)."""
+
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.CASCADE, related_name="sips_response"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    # SHA-256 of the decoded Data: the same response delivered again is recognised by it.
+    data_digest = models.CharField(max_length=64)
+    data = models.TextField()
+    interface_version = models.CharField(max_length=30, blank=True)
+    key_version = models.PositiveIntegerField()
+    seal_algorithm = models.CharField(max_length=20)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "data_digest"], name="sips_response_once_per_shop"
+            )
+        ]
+
+    def __str__(self):
+        return f"Sips 2.0 response {self.data_digest[:12]}"
+
+
+class SipsRefusal(models.Model):
+    """How many Sips 2.0 responses were refused, per Paris day, reason and merchantId given."""
+
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=30)
+    merchant_id = models.CharField(_("merchant id"), max_length=15, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("refused Sips 2.0 responses")
+        verbose_name_plural = _("refused Sips 2.0 responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "reason", "merchant_id"], name="sips_refusal_one_counter"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.reason} {self.merchant_id}: {self.count}"
 
 
 class ExportStatus(models.TextChoices):

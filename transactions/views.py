@@ -1,17 +1,21 @@
 import datetime as dt
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from merchants.selectors import merchants_visible_to, user_has_right
 
-from . import lifecycle
+from . import autoresponse, lifecycle, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
 from .filters import TransactionFilter
 from .keyset import (
@@ -21,7 +25,7 @@ from .keyset import (
     transactions_count_capped,
     transactions_page,
 )
-from .models import RESPONSE_CODES, ExportStatus, Transaction, TransactionExport
+from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
 from .tables import TransactionTable
 
@@ -195,6 +199,12 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
     except Transaction.DoesNotExist:
         raise Http404 from None
     operations = transaction.operations.select_related("user").order_by("created_at", "id")
+    labels = sips_codes.code_labels(transaction)
+    attempts = list(transaction.automatic_response_attempts.order_by("-at", "-id")[:50])
+    diagnosis = autoresponse.diagnosis(transaction=transaction, attempts=attempts)
+    can_resend = bool(transaction.merchant.automatic_response_url) and user_has_right(
+        user=request.user, merchant=transaction.merchant, right="operate"
+    )
     actions = []
     if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
         base = transaction.get_absolute_url()
@@ -216,7 +226,11 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "operations": operations,
             "actions": actions,
             "amounts_left": _amounts_left(transaction),
-            "response_label": RESPONSE_CODES.get(transaction.response_code, ""),
+            "response_label": labels["response_code"],
+            "labels": labels,
+            "attempts": attempts,
+            "diagnosis": diagnosis,
+            "can_resend": can_resend,
         },
     )
 
@@ -275,4 +289,43 @@ def export_download(request, pk):
         )
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=f"transactions-{export.pk}.csv"
+    )
+
+
+@login_required
+@require_POST
+def automatic_response_resend(request, merchant_id, payment_date, transaction_id):
+    """An operator sends a transaction's automatic response again (a new round of attempts)."""
+    try:
+        transaction = transaction_get(
+            user=request.user,
+            merchant_id=merchant_id,
+            payment_date=payment_date,
+            transaction_id=transaction_id,
+        )
+    except Transaction.DoesNotExist:
+        raise Http404 from None
+    if not user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
+        raise PermissionDenied
+    try:
+        autoresponse.automatic_response_resend(transaction_pk=transaction.pk, user=request.user)
+    except autoresponse.ResendRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("The automatic response will be sent again."))
+    return redirect(transaction.get_absolute_url())
+
+
+@login_required
+def automatic_responses_failing(request):
+    """Shops of the user's scope whose last N automatic responses all failed (FAQ 3)."""
+    last = settings.AUTOMATIC_RESPONSE_FAILING_LAST
+    raw = request.GET.get("last", "")
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 50:
+        last = int(raw)
+    failing = autoresponse.shops_failing(
+        merchants=merchants_visible_to(user=request.user), last=last
+    )
+    return render(
+        request, "transactions/autoresponse_failing.html", {"failing": failing, "last": last}
     )

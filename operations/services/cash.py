@@ -18,7 +18,7 @@ from gestion.dates import PARIS
 from gestion.money import format_amount
 from merchants.selectors import merchants_visible_to
 from operations.models import Operation, OperationKind, OperationOrigin
-from transactions import lifecycle
+from transactions import lifecycle, sips_codes
 from transactions.feed import FeedError
 from transactions.models import RESPONSE_CODES, Origin, Transaction
 from transactions.services import transaction_create
@@ -266,14 +266,18 @@ def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_d
     item = {
         "merchant_id": src.merchant.merchant_id,
         "transaction_id": new_id,
-        "amount": amount,
+        # n3..12 in Sips: 0.50 EUR is "050".
+        "amount": f"{amount:03d}" if isinstance(amount, int) and amount >= 0 else amount,
         "currency_code": src.currency_code,
         "capture_mode": capture_mode or src.capture_mode,
         "capture_day": src.capture_day if capture_day is None else capture_day,
         "payment_means": src.payment_means,
         "card_number": src.card_number,
         "response_code": response_code,
-        "bank_response_code": response_code,
+        # Only a code the card network's table of annexe F knows (17, 75 are Sips' own).
+        "bank_response_code": (
+            response_code if response_code in sips_codes.bank_table(src.payment_means) else ""
+        ),
         "authorisation_id": f"{secrets.randbelow(10**6):06d}" if response_code == "00" else "",
         "payment_date": f"{local:%Y%m%d}",
         "payment_time": f"{local:%H%M%S}",
@@ -283,7 +287,6 @@ def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_d
         "order_id": src.order_id,
         "caddie": src.caddie,
         "return_context": src.return_context,
-        "automatic_response_status": "UNDEFINED",
     }
     return {k: v for k, v in item.items() if v not in ("", None)}
 

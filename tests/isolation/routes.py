@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 RIGHTS = ("public", "login", "view", "operate", "manage_users", "bank", "payment_server")
-KINDS = ("transaction", "operation", "journal", "user", "shop", "none")
+KINDS = ("transaction", "operation", "journal", "user", "shop", "shop_settings", "none")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ DEFAULT_KWARGS: dict[str, Callable] = {
     "operation": lambda t: {"pk": t.operation.pk},
     "user": lambda t: {"pk": t.user.pk},
     "shop": lambda t: {"merchant_id": t.merchant.merchant_id},
+    "shop_settings": lambda t: {"merchant_id": t.merchant.merchant_id},
     "journal": lambda t: {"pk": journal_of(t.merchant).pk},
 }
 
@@ -182,4 +183,14 @@ ROUTES: dict[str, Route] = {
     # proves owner-only and expiry); here: login required, no server error, payment server out.
     "transactions:export-status": Route(read="login", strict_allow=False),
     "transactions:export-download": Route(read="login", strict_allow=False),
+    # ---- Sips interop (issue 12): responses in (sealed, no account), automatic responses out
+    "sips-v2-response": Route(write="public", data=lambda t: {}),
+    "shop-autoresponse": Route(
+        kind="shop_settings",
+        read="manage_users",
+        write="manage_users",
+        data=lambda t: {"automatic_response_url": "https://shop.example/auto"},
+    ),
+    "transactions:autoresponse-resend": Route(kind="transaction", write="operate"),
+    "transactions:autoresponse-failing": Route(read="view"),
 }

@@ -41,6 +41,7 @@ SEEING_RIGHT = {
     "operation": "view",
     "journal": "view",
     "shop": "view",
+    "shop_settings": "manage_users",  # a shop setting its user administrators change
     "user": "manage_users",
 }
 

@@ -93,6 +93,7 @@ def test_a_payment_means_added_in_the_console_is_audited(client, bank, shop):
                 "payment_means-TOTAL_FORMS": "1",
                 "payment_means-0-means": "AMEX",
                 "payment_means-0-contract_number": "7654321",
+                "payment_means-0-currencies": "978 840",
             },
         ),
     )

@@ -38,7 +38,6 @@ def payload(**overrides):
         "order_id": "CMD-42",
         "caddie": "panier de 3 articles",
         "return_context": "session=abc",
-        "automatic_response_status": "SENT",
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gestion.demo import DEMO_PASSWORD, demo_seed
+from gestion.demo import DEMO_PASSWORD, demo_autoresponses, demo_seed
 
 
 class Command(BaseCommand):
@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--shops", type=int, default=3)
         parser.add_argument("--password", default=DEMO_PASSWORD)
         parser.add_argument("--seed", type=int, default=20261127, help="random seed")
+        parser.add_argument(
+            "--autoresponse-url",
+            default="",
+            help="the demo receiver (manage.py autoresponse_receiver), e.g. http://127.0.0.1:8765",
+        )
 
-    def handle(self, *args, transactions, shops, password, seed, **options):
+    def handle(self, *args, transactions, shops, password, seed, autoresponse_url, **options):
         if transactions < 0 or shops < 3:
             raise CommandError("--transactions must be ≥ 0 and --shops ≥ 3 (the demo shops).")
         started = time.perf_counter()
@@ -28,6 +33,9 @@ class Command(BaseCommand):
             f"transactions created: {report.transactions_created}, "
             f"operations created: {report.operations_created} in {elapsed:.1f} s"
         )
+        if autoresponse_url:
+            fed = demo_autoresponses(receiver_url=autoresponse_url)
+            self.stdout.write(f"automatic responses: {fed} new transaction(s) to deliver")
         if report.skipped_shops:
             self.stdout.write(
                 f"{len(report.skipped_shops)} shop(s) already had transactions: left as they were."
