@@ -66,9 +66,7 @@ FIELDS: dict[str, Field] = {
     "order_validity": Field(2, "n"),
     "caddie": Field(2048, "ans"),
     "data": Field(2048, "ans"),
-    "return_context": Field(
-        256, "ans", no_separators=True, journal=True, sips2_separators=True
-    ),
+    "return_context": Field(256, "ans", no_separators=True, journal=True, sips2_separators=True),
     "receipt_complement": Field(3072, "ans"),
     "language": Field(2, "a", exact_length=2, choices=sips_codes.LANGUAGES),
     "merchant_language": Field(2, "a", exact_length=2),

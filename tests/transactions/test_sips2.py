@@ -87,14 +87,14 @@ def post(body):
     return Client().post(URL, body)
 
 
-def refused(response, http_status, code, reason, message=None):
+def refused(response, http_status, code, reason, message=None, count=1):
     assert response.status_code == http_status, response.json()
     assert response.json()["response_code"] == code
     if message:
         assert response.json()["message"] == message
     assert not Transaction.objects.exists()
     assert not SipsResponse.objects.exists()
-    assert SipsRefusal.objects.get(reason=reason).count == 1
+    assert SipsRefusal.objects.get(reason=reason).count == count
 
 
 def test_an_hmac_sealed_response_is_stored_and_answered_like_the_feed(shop):
@@ -212,13 +212,17 @@ def test_a_full_card_number_is_refused_never_echoed_nor_stored(shop, caplog):
 
 
 def test_a_field_too_long_is_named_as_sips_2_names_it(shop):
-    long_order = "X" * 33
+    # Over 32 characters the value itself is not repeated (docs/security.md).
     refused(
-        post(form(orderId=long_order)),
+        post(form(orderId="X" * 33)), 400, "30", "FORMAT_30", "ERROR PARAMETER (orderId) TOO LONG"
+    )
+    refused(
+        post(form(authorisationId="A123456789Z")),
         400,
         "30",
         "FORMAT_30",
-        f"ERROR PARAMETER (orderId={long_order}) TOO LONG",
+        "ERROR PARAMETER (authorisationId=A123456789Z) TOO LONG",
+        count=2,
     )
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0003_sips_interop'),
+        ('merchants', '0007_sips_interop'),
         ('transactions', '0004_merge_search_and_remittance'),
     ]
 

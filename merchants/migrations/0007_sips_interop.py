@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0002_audit_record'),
+        ('merchants', '0006_shop_two_factor_required'),
     ]
 
     operations = [
