@@ -37,7 +37,9 @@ KEYS = "bench:vAfZ9sK6vXbWbJ8N6Jb0JqkzK0Y1fH8wq2m3m4n5o6E="
 SECRET = "bench-shop-secret-key-for-sips-2-0"
 BENCH_ENV = {
     "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-not-secret",
+    # Production settings refuse a short or repetitive key; this one is public, for the bench only.
+    "DJANGO_SECRET_KEY": "bench-only-not-secret-Zq8xP2vL5nR7-kT3wY6hJ9mB4cF1gD0sA",
+    "EMAIL_URL": "consolemail://",
     "GESTION_ENCRYPTION_KEYS": KEYS,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_LOG_LEVEL": "WARNING",
@@ -178,10 +180,9 @@ def main():
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from merchants.models import PaymentMeans, User
-    from merchants.services import merchant_create, merchant_set_secret
+    from merchants.services import api_token_create, merchant_create, merchant_set_secret
     from transactions.models import SipsResponse, Transaction
 
     print("migrating…", flush=True)
@@ -191,7 +192,7 @@ def main():
         merchant_set_secret(merchant_pk=merchant.pk, secret=SECRET, version=1)
         PaymentMeans.objects.create(merchant=merchant, means="CB", contract_number="0000001")
     server_user = User.objects.create(username="bench-paymentserver", is_payment_server=True)
-    token = Token.objects.create(user=server_user).key
+    _token, token = api_token_create(user=server_user, name="bench")
     connection.close()
 
     day = dt.date.today() - dt.timedelta(days=1)
