@@ -101,10 +101,15 @@ def test_the_daily_run_on_a_real_worker_delivers_both_journals_of_every_shop(smt
 
     journals_daily_run.delay(journal_date="2026-11-27")
 
-    wait_until(lambda: len(inbox.messages) >= 4 or worker.poll() is not None, what="four journals")
+    journals = Journal.objects.filter(merchant__in=shops)
+    # Done when the four journals are recorded SENT (the server has their mails before the worker
+    # records it), or the worker died.
+    wait_until(
+        lambda: journals.filter(state="SENT").count() == 4 or worker.poll() is not None,
+        what="four journals recorded SENT",
+    )
     assert worker.poll() is None, "the worker died"
     received = {filename: data for _subject, filename, data in inbox.attachments()}
-    journals = Journal.objects.filter(merchant__in=shops)
     assert len(inbox.messages) == 4
     assert received == {j.filename: j.content.encode() for j in journals}
     assert sorted(journals.values_list("state", flat=True)) == ["SENT"] * 4
