@@ -8,6 +8,8 @@ database: the service decides what the shop and the day's numbers allow.
 import datetime as dt
 import re
 
+from django.utils import timezone
+
 from core.csv import FORMULA_STARTS
 from core.pan import contains_pan
 from gestion.dates import EARLIEST, LATEST, PARIS
@@ -149,11 +151,11 @@ def _parse_date(clean: dict, name: str, fmt: str):
         raise structure_error(name) from None
 
 
-def parse_feed_item(item, *, sips2: bool = False) -> dict:
+def parse_feed_item(item, *, sips2: bool = False, today: dt.date | None = None) -> dict:
     """One feed object → the values of a Transaction (plus `merchant_id`), or FeedError.
 
     `sips2`: the item comes from a Sips 2.0 response (transactions.sips2), which has a few
-    fields of its own."""
+    fields of its own. `today`: the Paris date the payment date is checked against (now's)."""
     if not isinstance(item, dict):
         raise FeedError("ERROR IN CALL PARAMETERS STRUCTURE (body)")
     for key, value in item.items():
@@ -174,6 +176,10 @@ def parse_feed_item(item, *, sips2: bool = False) -> dict:
     payment_date = _parse_date(clean, "payment_date", "%Y%m%d").date()
     if not EARLIEST <= payment_date < LATEST:
         # Searches name days in this range only; a date outside it could never be found.
+        raise structure_error("payment_date")
+    if payment_date > (today or timezone.localdate()) + dt.timedelta(days=1):
+        # A payment is made now: one day ahead of Paris covers every time zone, more is an error
+        # (docs/sips.md, the feed's field table).
         raise structure_error("payment_date")
     payment_time = _parse_date(clean, "payment_time", "%H%M%S").time()
     transmission_at = None

@@ -2,6 +2,7 @@ import datetime as dt
 import logging
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
@@ -310,3 +311,29 @@ def test_api_token_command_prints_a_new_key_that_replaces_the_previous_one(payme
     assert client.post(URL, payload(), format="json").status_code == 201
     client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
     assert client.post(URL, payload(transaction_id="2"), format="json").status_code == 401
+
+
+# 23:30 in Paris on 27 November 2026: today is the 27th there, already the 28th east of Paris.
+LATE_EVENING = dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+@pytest.mark.parametrize(
+    ("payment_date", "accepted"),
+    [("20261127", True), ("20261128", True), ("20261129", False), ("20301127", False)],
+)
+def test_a_payment_date_more_than_one_day_ahead_is_refused(
+    feed_client, shop, payment_date, accepted
+):
+    with time_machine.travel(LATE_EVENING, tick=False):
+        response = feed_client.post(URL, payload(payment_date=payment_date), format="json")
+
+    if accepted:
+        assert response.status_code == 201, response.json()
+        assert Transaction.objects.get().payment_date.strftime("%Y%m%d") == payment_date
+    else:
+        assert response.status_code == 400
+        assert response.json() == {
+            "response_code": "30",
+            "message": "ERROR IN CALL PARAMETERS STRUCTURE (payment_date)",
+        }
+        assert not Transaction.objects.exists()
