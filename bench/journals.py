@@ -1,4 +1,4 @@
-"""How fast the daily journals are built (issue 6: 1,000,000 transactions and 200,000
+"""How fast the daily journals are built (target: 1,000,000 transactions and 200,000
 operations across 2,000 shops, 2 workers, goal <= 2 min), against PostgreSQL's own COPY ... TO of
 the same rows.
 

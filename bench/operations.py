@@ -1,4 +1,4 @@
-"""Cash-management operations per second on independent transactions (issue 5: ≥ 200/s through
+"""Cash-management operations per second on independent transactions (target ≥ 200/s through
 the services on this machine), through the service layer and through the API.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_ops \

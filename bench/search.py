@@ -1,4 +1,4 @@
-"""How fast the transaction search answers through a real HTTP server (issue 4).
+"""How fast the transaction search answers through a real HTTP server (docs/search.md).
 
 Full scale (10,000,000 transactions across 2,000 shops, seeded once, then reused):
 

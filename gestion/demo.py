@@ -1,7 +1,7 @@
 """Demo data: the three demo shops, their users, and realistic transactions and operations.
 
 `seed_demo` (the command) calls `demo_seed`. Transactions are generated in bulk, with statuses
-and the operations that led to them consistent with DOMAIN.md's rules as of `now`: a captured
+and the operations that led to them consistent with docs/domain.md's rules as of `now`: a captured
 transaction has its CAPTURE, a refunded one its REFUND and so on. On PostgreSQL rows go in with
 COPY, elsewhere with bulk_create; either way in large batches, so that millions of rows load in
 minutes.

@@ -362,8 +362,8 @@ if not DEBUG:
     SESSION_COOKIE_NAME = "__Secure-sessionid"
     CSRF_COOKIE_NAME = "__Secure-csrftoken"
     X_FRAME_OPTIONS = "DENY"
-# Cash-management operations (issue 5). No operation during the nightly remittance (Paris time,
-# [start, end)); the batch itself runs at the start of the window.
+# Cash-management operations (docs/domain.md "Operations"). No operation during the nightly
+# remittance (Paris time, [start, end)); the batch itself runs at the start of the window.
 REMITTANCE_WINDOW = tuple(env.list("GESTION_REMITTANCE_WINDOW", default=["22:00", "23:00"]))
 # Idempotency-Key answers are replayed for at least this long (hours), then purged.
 IDEMPOTENCY_KEYS_KEPT_HOURS = env.int("GESTION_IDEMPOTENCY_KEYS_KEPT_HOURS", default=48)
@@ -381,8 +381,8 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["TransactionStatusEnum"] = (
     "transactions.models.Status"
 )
-# Daily journals (issue 6): the run at 04:00 Paris (CELERY_TIMEZONE, so on the days clocks change
-# too), one task per shop; failed deliveries retried with backoff every 5 minutes.
+# Daily journals (docs/journals.md): the run at 04:00 Paris (CELERY_TIMEZONE, so on the days
+# clocks change too), one task per shop; failed deliveries retried with backoff every 5 minutes.
 
 CELERY_BEAT_SCHEDULE["journals-daily-run"] = {
     "task": "journals.daily_run",
@@ -392,7 +392,7 @@ CELERY_BEAT_SCHEDULE["journals-retry-deliveries"] = {
     "task": "journals.retry_deliveries",
     "schedule": crontab(minute="*/5"),
 }
-# Background CSV exports (issue 4): files past their keep time are deleted every hour.
+# Background CSV exports (docs/search.md): files past their keep time are deleted every hour.
 CELERY_BEAT_SCHEDULE["transactions-exports-purge"] = {
     "task": "transactions.tasks.transactions_exports_purge",
     "schedule": crontab(minute=17),

@@ -1,4 +1,4 @@
-"""The journal file: `;`-separated UTF-8 text (DOMAIN.md "The daily journals", docs/journals.md).
+"""The journal file: `;`-separated UTF-8 text (docs/journals.md).
 
 TITLE line, header line, one line per record, TOTAL line. Pure functions of the rows given, so the
 same rows always give the same bytes (the seal is computed on them).

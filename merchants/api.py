@@ -59,7 +59,7 @@ class ShopListView(APIView):
 
 
 class ShopDetailView(APIView):
-    """GET/PATCH /api/v1/shops/<merchant_id>/: PATCH is bank staff's (FAQ 4: the journal
+    """GET/PATCH /api/v1/shops/<merchant_id>/: PATCH is bank staff's (docs/domain.md: the journal
     address is changed by the adviser, never by the merchant)."""
 
     def _shop(self, request, merchant_id) -> Merchant:

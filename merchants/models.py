@@ -63,7 +63,8 @@ class Merchant(models.Model):
         default=False,
         help_text=_("Every user with a role on this shop must log in with a one-time code."),
     )
-    # The shop's secret key ("certificate", FAQ 27), Fernet-encrypted; see merchants.keys.
+    # The shop's secret key ("certificate", docs/domain.md "Shops"), Fernet-encrypted; see
+    # merchants.keys.
     secret_key_encrypted = models.TextField(editable=False, blank=True)
     secret_key_version = models.PositiveIntegerField(_("secret key version"), default=0)
     encryption_key_id = models.CharField(max_length=32, editable=False, blank=True)
@@ -107,7 +108,8 @@ class Merchant(models.Model):
 
 
 class PaymentMeans(models.Model):
-    """A payment means enabled for a shop, with the acquirer contract that carries it (FAQ 10)."""
+    """A payment means enabled for a shop, with the acquirer contract that carries it
+    (docs/domain.md "Shops")."""
 
     class Means(models.TextChoices):
         # Sips data dictionary, annexe E (accepted cards), then later brands shops use.

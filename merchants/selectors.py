@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from .models import Access, AuditRecord, Merchant, MerchantGroup, User
 
-# A right → the roles that carry it. OPERATOR includes CONSULTER (DOMAIN.md "Who uses it").
+# A right → the roles that carry it. OPERATOR includes CONSULTER (docs/domain.md "Who uses it").
 RIGHTS: dict[str, frozenset[str]] = {
     "view": frozenset({Access.Role.CONSULTER, Access.Role.OPERATOR}),
     "operate": frozenset({Access.Role.OPERATOR}),

@@ -161,7 +161,8 @@ MERCHANT_SETTINGS = (
 
 
 def merchant_update(*, actor: User, merchant_pk: int, changes: dict) -> Merchant:
-    """Change a shop's settings: bank staff only (a merchant asks its adviser, FAQ 4). Audited."""
+    """Change a shop's settings: bank staff only (a merchant asks its adviser, docs/domain.md).
+    Audited."""
     if not (actor.is_active and actor.is_bank_staff):
         raise PermissionDenied(_("Only bank staff may change a shop's settings."))
     unknown = set(changes) - set(MERCHANT_SETTINGS)

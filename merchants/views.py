@@ -307,7 +307,7 @@ def shop_detail(request, merchant_id):
     form = JournalEmailForm(request.POST or None, initial={"journal_email": merchant.journal_email})
     if request.method == "POST":
         if not request.user.is_bank_staff:
-            # FAQ 4: a merchant asks its adviser; the form is not even shown to it.
+            # docs/domain.md: a merchant asks its adviser; the form is not even shown to it.
             raise PermissionDenied
         if form.is_valid():
             services.merchant_update(

@@ -1,7 +1,7 @@
 """The payment feed's grammar: Sips field names, formats and lengths, and Sips error wording.
 
 `parse_feed_item` turns one JSON object from the payment server into clean values, or raises
-FeedError with the message merchants know from the Sips API (FAQ 21, 23, 26, 27). It reads no
+FeedError with the message merchants know from the Sips API (docs/domain.md). It reads no
 database: the service decides what the shop and the day's numbers allow.
 """
 

@@ -1,4 +1,5 @@
-"""The one table of what may happen to a transaction in each status (DOMAIN.md).
+"""The one table of what may happen to a transaction in each status (docs/domain.md,
+Sips Annexe N).
 
 Services (operations), templates (which buttons to show) and the API all read it from here.
 """
@@ -42,7 +43,7 @@ def can_duplicate(transaction: Transaction) -> bool:
 
 
 def is_validated(transaction: Transaction) -> bool:
-    """TO_CAPTURE in VALIDATION mode: the merchant validated it (DOMAIN.md: a validation cannot
+    """TO_CAPTURE in VALIDATION mode: the merchant validated it (docs/domain.md: a validation cannot
     be undone, so it is no longer cancellable; refund it once captured). This is also what makes
     a cancel racing a validation of the same transaction lose or win alone."""
     from .models import CaptureMode
@@ -80,7 +81,8 @@ def operations_possible(transaction: Transaction) -> dict[str, int | None]:
 
 
 def outcome(transaction: Transaction, operation: str, amount: int, *, on_date) -> dict:
-    """The fields an accepted VALIDATE / CANCEL / REFUND changes, status included (DOMAIN.md).
+    """The fields an accepted VALIDATE / CANCEL / REFUND changes, status included
+    (docs/domain.md "Operations").
 
     VALIDATE: TO_CAPTURE on `on_date`, the unvalidated remainder released (amount = validated).
     CANCEL: amount reduced; nothing left → CANCELLED. REFUND: refunded amount grows; all of the

@@ -45,7 +45,8 @@ class Origin(models.TextChoices):
     DUPLICATION = "DUPLICATION", _("Duplication")
 
 
-# Sips response codes (DOMAIN.md), shown next to the code wherever a merchant reads one.
+# Sips response codes (docs/domain.md "Response codes"), shown next to the code wherever a
+# merchant reads one.
 RESPONSE_CODES = {
     "00": _("Accepted"),
     "02": _("Referral"),
@@ -242,7 +243,7 @@ class Transaction(models.Model):
                 condition=Q(status__in=["TO_CAPTURE", "TO_CREDIT", "TO_VALIDATE"]),
                 name="transaction_remittance_due",
             ),
-            # Search (issue 4): each criterion a merchant types alone has an index that also
+            # Search (docs/search.md): each criterion a merchant types alone has an index that also
             # yields rows in list order, so a first page reads ~25 rows, not every match.
             models.Index(
                 fields=["transaction_id", "payment_at", "id"], name="transaction_number_by_time"

@@ -32,7 +32,8 @@ class FeedRejected(Exception):
 
 
 def status_at_creation(*, response_code: str, capture_mode: str) -> str:
-    """DOMAIN.md: accepted → TO_VALIDATE (VALIDATION) or TO_CAPTURE; anything else → REFUSED."""
+    """docs/domain.md "Statuses": accepted → TO_VALIDATE (VALIDATION) or TO_CAPTURE; anything
+    else → REFUSED."""
     if response_code != "00":
         return Status.REFUSED
     if capture_mode == CaptureMode.VALIDATION:

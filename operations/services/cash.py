@@ -1,4 +1,4 @@
-"""Cash-management operations: validate, cancel, refund, duplicate (DOMAIN.md "Operations").
+"""Cash-management operations: validate, cancel, refund, duplicate (docs/domain.md "Operations").
 
 Each runs in one durable database transaction with the transaction row locked, re-checks every
 rule of transactions.lifecycle under the lock, and records its Operation row, accepted or refused

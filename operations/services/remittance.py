@@ -1,4 +1,4 @@
-"""The nightly remittance (DOMAIN.md "Statuses"): capture, credit, expire, shop by shop.
+"""The nightly remittance (docs/domain.md): capture, credit, expire, shop by shop.
 
 At the start of the remittance window (22:00 Paris): TO_CAPTURE whose capture date has come →
 CAPTURED (captured amount = current amount); TO_CREDIT (refunded in full before the window) →

@@ -97,7 +97,7 @@ ROUTES: dict[str, Route] = {
     # ---- django admin = the bank staff console: everything in it is bank staff's
     "admin:*": Route(read="bank", write="bank", strict_allow=False),
     "admin:logout": _public,  # ends whatever session there is, then back to a login page
-    # ---- logging in and out, passwords (issue 3)
+    # ---- logging in and out, passwords (docs/security.md)
     "login": _public,
     "logout": Route(write="public"),
     "password_reset": _public,
@@ -140,7 +140,7 @@ ROUTES: dict[str, Route] = {
     "user-deactivate": Route(kind="user", write="manage_users"),
     "user-unlock": Route(kind="user", write="manage_users"),
     "user-two-factor-reset": Route(kind="user", write="bank"),
-    # ---- a shop's settings: merchant staff read them, bank staff change them (FAQ 4)
+    # ---- a shop's settings: merchant staff read them, bank staff change them (docs/domain.md)
     "shop-detail": Route(
         kind="shop", read="view", write="bank", data=lambda t: {"journal_email": "new@x.test"}
     ),
@@ -152,7 +152,7 @@ ROUTES: dict[str, Route] = {
         write_method="patch",
         data=lambda t: {"journal_email": "new@x.test"},
     ),
-    # ---- cash-management operations (issue 5)
+    # ---- cash-management operations (docs/domain.md)
     "operations:list": Route(read="view"),
     "operations:operate": Route(
         kind="transaction",
@@ -168,12 +168,12 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda t: {**transaction_kwargs(t), "kind": "refund"},
         data=lambda t: {"amount": 100},
     ),
-    # ---- daily journals (issue 6)
+    # ---- daily journals (docs/journals.md)
     "journals:list": Route(read="view"),
     "journals:download": Route(kind="journal", read="view"),
     "api-journals": Route(read="view"),
     "api-journal-download": Route(kind="journal", read="view"),
-    # ---- search, detail, export (issue 4)
+    # ---- search, detail, export (docs/search.md)
     "transactions:list": Route(read="view"),
     "transactions:find": Route(read="view"),
     "transactions:export": Route(read="view"),

@@ -1,4 +1,4 @@
-"""The matrix's world: three shops, the roles of DOMAIN.md, and what each role holds where.
+"""The matrix's world: three shops, the roles of docs/domain.md, and what each role holds where.
 
 own    shop A: consulter, operator and useradmin hold their role on it; in group G.
 group  shop B: in group G with A (groupop holds OPERATOR on G), nobody's own shop.
@@ -20,7 +20,7 @@ PLACEMENTS = ("own", "group", "other")
 ROLES = ("consulter", "operator", "useradmin", "groupop", "bank", "payment_server", "anonymous")
 
 _ALL = frozenset({"view", "operate", "manage_users"})
-# What each role holds on each placement, written from DOMAIN.md, not computed by the code
+# What each role holds on each placement, written from docs/domain.md, not computed by the code
 # under test.
 HELD: dict[str, dict[str, frozenset[str]]] = {
     "consulter": {"own": frozenset({"view"})},

@@ -1,4 +1,4 @@
-"""DOMAIN.md's operations table, cell by cell: accepted and refused, code, status and amounts."""
+"""docs/domain.md's operations table, cell by cell: accepted or refused, code, status, amounts."""
 
 import datetime as dt
 

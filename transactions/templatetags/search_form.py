@@ -1,7 +1,7 @@
 """The search form's inputs written straight from Python.
 
 Django renders each <option> and checkbox through a template include, which costs more than the
-database on a search page; the list must answer at once (issue 4), so these few widgets are
+database on a search page; the list must answer at once (docs/search.md), so these few widgets are
 written here with format_html (escaped like the templates would).
 """
 
