@@ -7,6 +7,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from .models import is_bank_staff
+
 
 class BankConsoleSite(admin.AdminSite):
     site_header = _("gestion · bank staff console")
@@ -15,7 +17,7 @@ class BankConsoleSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return bool(user.is_authenticated and user.is_active and user.is_bank_staff)
+        return is_bank_staff(user)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

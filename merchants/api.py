@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from gestion.api import error_response
 
-from .models import Merchant
+from .models import Merchant, is_bank_staff
 from .selectors import merchants_visible_to
 from .services import MERCHANT_SETTINGS, merchant_update
 
@@ -97,7 +97,7 @@ class ShopDetailView(APIView):
     )
     def patch(self, request, merchant_id):
         shop = self._shop(request, merchant_id)
-        if not request.user.is_bank_staff:
+        if not is_bank_staff(request.user):
             raise PermissionDenied("Only bank staff may change a shop's settings.")
         if not isinstance(request.data, dict):
             return error_response("30", "ERROR IN CALL PARAMETERS STRUCTURE (body)", 400)

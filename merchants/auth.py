@@ -9,6 +9,8 @@ from django.contrib.auth.backends import ModelBackend
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from .models import is_bank_staff
+
 
 def user_by_login(login: str):
     """The active-or-not user a login names: its username, else its (unique) e-mail address."""
@@ -43,12 +45,12 @@ class UsernameOrEmailBackend(ModelBackend):
 
     # Bank staff run the console: every model permission, by the flag (not is_superuser).
     def has_perm(self, user_obj, perm, obj=None):
-        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+        if is_bank_staff(user_obj):
             return True
         return super().has_perm(user_obj, perm, obj)
 
     def has_module_perms(self, user_obj, app_label):
-        if user_obj.is_active and getattr(user_obj, "is_bank_staff", False):
+        if is_bank_staff(user_obj):
             return True
         return super().has_module_perms(user_obj, app_label)
 

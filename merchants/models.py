@@ -6,7 +6,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MERCHANT_ID_REGEX = r"^[0-9]{1,15}$"
+from core.sips import MERCHANT_ID_REGEX
+
+
+def is_bank_staff(user) -> bool:
+    """The one bank-staff check: an active, logged-in account with the bank-staff flag (never
+    Django's is_staff)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_bank_staff", False)
+    )
 
 
 class User(AbstractUser):

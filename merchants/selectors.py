@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Access, AuditRecord, Merchant, MerchantGroup, User
+from .models import Access, AuditRecord, Merchant, MerchantGroup, User, is_bank_staff
 
 # A right → the roles that carry it. OPERATOR includes CONSULTER (docs/domain.md "Who uses it").
 RIGHTS: dict[str, frozenset[str]] = {
@@ -19,7 +19,7 @@ def merchants_visible_to(*, user, right: str = "view") -> QuerySet[Merchant]:
     """
     if not user or not user.is_authenticated or not user.is_active:
         return Merchant.objects.none()
-    if user.is_bank_staff:
+    if is_bank_staff(user):
         return Merchant.objects.all()
     if user.is_payment_server:
         return Merchant.objects.none()
@@ -43,7 +43,7 @@ def manageable_points(*, user) -> tuple[QuerySet[Merchant], QuerySet[MerchantGro
     shops = merchants_visible_to(user=user, right="manage_users")
     if not user or not user.is_authenticated or not user.is_active:
         return shops, MerchantGroup.objects.none()
-    if user.is_bank_staff:
+    if is_bank_staff(user):
         return shops, MerchantGroup.objects.all()
     beyond = Merchant.objects.exclude(pk__in=shops.values("pk"))
     reaching_beyond = MerchantGroup.objects.filter(merchants__in=beyond).values("pk")
@@ -58,7 +58,7 @@ def users_manageable_by(*, actor) -> QuerySet[User]:
     group touching it. Bank staff see everyone; nobody else sees bank staff or machine accounts."""
     if not actor or not actor.is_authenticated or not actor.is_active:
         return User.objects.none()
-    if actor.is_bank_staff:
+    if is_bank_staff(actor):
         return User.objects.all()
     shops = merchants_visible_to(user=actor, right="manage_users")
     touching = Access.objects.filter(Q(merchant__in=shops) | Q(group__merchants__in=shops))
@@ -77,7 +77,7 @@ def accesses_visible_to(*, actor) -> QuerySet[Access]:
     business: neither that shop's name nor its id is shown. Bank staff see every access."""
     if not actor or not actor.is_authenticated or not actor.is_active:
         return Access.objects.none()
-    if actor.is_bank_staff:
+    if is_bank_staff(actor):
         return Access.objects.all()
     shops, groups = manageable_points(user=actor)
     return Access.objects.filter(Q(merchant__in=shops) | Q(group__in=groups))
@@ -85,7 +85,7 @@ def accesses_visible_to(*, actor) -> QuerySet[Access]:
 
 def audit_history(*, actor, object_type: str | None = None, object_id: str | None = None):
     """The audit history, newest first: bank staff only."""
-    if not actor or not actor.is_authenticated or not actor.is_bank_staff:
+    if not is_bank_staff(actor):
         return AuditRecord.objects.none()
     records = AuditRecord.objects.select_related("actor").order_by("-at", "-id")
     if object_type:

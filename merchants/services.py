@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import keys
-from .models import Access, AuditRecord, Merchant, MerchantGroup, User
+from .models import Access, AuditRecord, Merchant, MerchantGroup, User, is_bank_staff
 from .selectors import manageable_points, user_has_right, users_manageable_by
 
 
@@ -163,7 +163,7 @@ MERCHANT_SETTINGS = (
 def merchant_update(*, actor: User, merchant_pk: int, changes: dict) -> Merchant:
     """Change a shop's settings: bank staff only (a merchant asks its adviser, docs/domain.md).
     Audited."""
-    if not (actor.is_active and actor.is_bank_staff):
+    if not is_bank_staff(actor):
         raise PermissionDenied(_("Only bank staff may change a shop's settings."))
     unknown = set(changes) - set(MERCHANT_SETTINGS)
     if unknown:
@@ -256,7 +256,7 @@ class UserAdminRefused(Exception):
 def _check_target(*, actor: User, user: User) -> None:
     if user.pk == actor.pk:
         raise UserAdminRefused(_("You cannot change your own rights or account."))
-    if not actor.is_bank_staff and (
+    if not is_bank_staff(actor) and (
         user.is_bank_staff or user.is_payment_server or user.is_superuser or user.is_staff
     ):
         raise UserAdminRefused(_("Only bank staff manage this account."))
@@ -484,7 +484,7 @@ def login_unlock(*, actor: User, user_pk: int) -> int:
     from .auth import axes_username
 
     user = User.objects.get(pk=user_pk)
-    if not actor.is_bank_staff:
+    if not is_bank_staff(actor):
         _check_target(actor=actor, user=user)
     username = axes_username(None, {"username": user.get_username()})
     with transaction.atomic():

@@ -23,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Access, AuditRecord, User
+from .models import Access, AuditRecord, User, is_bank_staff
 
 SESSION_REQUIRED = "gestion_2fa_required"
 SESSION_ENROLLED = "gestion_2fa_enrolled"
@@ -38,7 +38,7 @@ def two_factor_required(user) -> bool:
 
     if not user.is_authenticated or user.is_payment_server:
         return False
-    if user.is_bank_staff:
+    if is_bank_staff(user):
         return True
     if Access.objects.filter(user=user, role=Access.Role.USER_ADMIN).exists():
         return True
@@ -134,7 +134,7 @@ def two_factor_reset(*, actor: User, user_pk: int) -> int:
 
     from .services import audit_record
 
-    if not (actor.is_active and actor.is_bank_staff):
+    if not is_bank_staff(actor):
         raise PermissionDenied
     user = User.objects.get(pk=user_pk)
     with transaction.atomic():

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import two_factor
+from .models import is_bank_staff
 from .selectors import users_manageable_by
 
 
@@ -107,7 +108,7 @@ def reset(request, pk):
     """Bank staff remove a user's second factor (lost phone); audited."""
     # Outside the actor's users, the user does not exist for it (404); inside, bank staff only.
     target = get_object_or_404(users_manageable_by(actor=request.user), pk=pk)
-    if not request.user.is_bank_staff:
+    if not is_bank_staff(request.user):
         raise PermissionDenied
     two_factor.two_factor_reset(actor=request.user, user_pk=target.pk)
     messages.success(

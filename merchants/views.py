@@ -26,7 +26,7 @@ from .forms import (
     ProfileForm,
     UserCreateForm,
 )
-from .models import Merchant, User
+from .models import Merchant, User, is_bank_staff
 from .selectors import (
     accesses_visible_to,
     manageable_points,
@@ -306,7 +306,7 @@ def shop_detail(request, merchant_id):
         raise Http404 from None
     form = JournalEmailForm(request.POST or None, initial={"journal_email": merchant.journal_email})
     if request.method == "POST":
-        if not request.user.is_bank_staff:
+        if not is_bank_staff(request.user):
             # docs/domain.md: a merchant asks its adviser; the form is not even shown to it.
             raise PermissionDenied
         if form.is_valid():
@@ -323,7 +323,7 @@ def shop_detail(request, merchant_id):
         {
             "merchant": merchant,
             "payment_means": merchant.payment_means.order_by("means"),
-            "form": form if request.user.is_bank_staff else None,
+            "form": form if is_bank_staff(request.user) else None,
             "may_set_url": user_has_right(
                 user=request.user, merchant=merchant, right="manage_users"
             ),
@@ -333,7 +333,7 @@ def shop_detail(request, merchant_id):
 
 
 def _may_set_url(user, merchant) -> bool:
-    return user.is_bank_staff or user_has_right(user=user, merchant=merchant, right="manage_users")
+    return is_bank_staff(user) or user_has_right(user=user, merchant=merchant, right="manage_users")
 
 
 @login_required

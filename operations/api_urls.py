@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
+from core.sips import SIPS_KEY_URL
+
 from . import api
 
 urlpatterns = [
     re_path(
-        r"^transactions/(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
-        r"(?P<transaction_id>[0-9]{1,6})/(?P<kind>validate|cancel|refund|duplicate)/$",
+        rf"^transactions/{SIPS_KEY_URL}(?P<kind>validate|cancel|refund|duplicate)/$",
         api.OperationView.as_view(),
         name="api-operation",
     ),

@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from core.sips import SIPS_KEY_URL
+
 from . import views
 
 app_name = "operations"
@@ -7,8 +9,7 @@ app_name = "operations"
 urlpatterns = [
     path("operations/", views.operations_list, name="list"),
     re_path(
-        r"^transactions/(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
-        r"(?P<transaction_id>[0-9]{1,6})/(?P<kind>validate|cancel|refund|duplicate)/$",
+        rf"^transactions/{SIPS_KEY_URL}(?P<kind>validate|cancel|refund|duplicate)/$",
         views.operate,
         name="operate",
     ),

@@ -1,12 +1,13 @@
 from django.urls import path, re_path
 
+from core.sips import SIPS_KEY_URL
+
 from . import api
 
 urlpatterns = [
     path("transactions/", api.FeedView.as_view(), name="api-transactions"),
     re_path(
-        r"^transactions/(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
-        r"(?P<transaction_id>[0-9]{1,6})/$",
+        rf"^transactions/{SIPS_KEY_URL}$",
         api.TransactionDetailView.as_view(),
         name="api-transaction-detail",
     ),

@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from core.csv import FORMULA_STARTS
 from core.pan import contains_pan
+from core.sips import FORBIDDEN_CHARS
 from gestion.dates import EARLIEST, LATEST, PARIS
 
 from . import sips_codes
 from .feed_fields import FIELDS, KIND_PATTERNS, Field
 from .models import CaptureMode
-
-FORBIDDEN_CHARS = set('|;:"')
 
 
 class FeedError(Exception):

@@ -8,6 +8,7 @@ letters, `ans` any printable text, `ns` digits and signs); choices come from its
 import re
 from dataclasses import dataclass
 
+from core.sips import CARD_MASK_PATTERN
 from gestion.money import CURRENCIES
 from merchants.models import PaymentMeans
 
@@ -92,5 +93,5 @@ KIND_PATTERNS = {
     "a_": re.compile(r"[A-Za-z0-9_]+"),  # the dictionary's `a` keywords (AUTHOR_CAPTURE, 3D_…)
     "an": re.compile(r"[A-Za-z0-9_]+"),
     "ns": re.compile(r"[0-9.:a-fA-F]+"),
-    "card": re.compile(r"[0-9]{4}\.[0-9]{2}"),
+    "card": re.compile(CARD_MASK_PATTERN),
 }

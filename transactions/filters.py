@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.sips import FORBIDDEN_CHARS, MERCHANT_ID_RE
 from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from gestion.money import CURRENCY_CHOICES, AmountError, parse_amount
 from merchants.models import PaymentMeans
@@ -25,8 +26,6 @@ from .models import AutomaticResponseStatus, CaptureMode, Origin, Status
 RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.RESPONSE_CODES)
 BANK_RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.BANK_RESPONSE_CODES)
 CVV_RESPONSE_CODE_CHOICES = sips_codes.labelled_choices(sips_codes.CVV_RESPONSE_CODES)
-MERCHANT_ID_RE = re.compile(r"^[0-9]{1,15}$")
-FORBIDDEN_CHARS = set('|;:"')
 
 
 class TransactionFilterBase(django_filters.FilterSet):

@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.sips import CARD_MASK_REGEX, TRANSACTION_ID_REGEX
 from merchants.models import Merchant
-
-TRANSACTION_ID_REGEX = r"^[0-9]{6}$"
 
 
 class Status(models.TextChoices):
@@ -19,9 +18,6 @@ class Status(models.TextChoices):
     CANCELLED = "CANCELLED", _("Cancelled")
     EXPIRED = "EXPIRED", _("Expired")
     REFUSED = "REFUSED", _("Refused")
-
-
-FINAL_STATUSES = frozenset({Status.CANCELLED, Status.CREDITED, Status.EXPIRED, Status.REFUSED})
 
 
 class CaptureMode(models.TextChoices):
@@ -43,22 +39,6 @@ class AutomaticResponseStatus(models.TextChoices):
 class Origin(models.TextChoices):
     FEED = "FEED", _("Payment server")
     DUPLICATION = "DUPLICATION", _("Duplication")
-
-
-# Sips response codes (docs/domain.md "Response codes"), shown next to the code wherever a
-# merchant reads one.
-RESPONSE_CODES = {
-    "00": _("Accepted"),
-    "02": _("Referral"),
-    "03": _("Invalid merchant"),
-    "05": _("Refused"),
-    "12": _("Invalid transaction"),
-    "17": _("Cancelled by the customer"),
-    "30": _("Format error"),
-    "34": _("Fraud suspected"),
-    "75": _("Too many attempts"),
-    "90": _("Service unavailable"),
-}
 
 
 class Transaction(models.Model):
@@ -220,7 +200,7 @@ class Transaction(models.Model):
             ),
             models.CheckConstraint(
                 name="transaction_card_number_masked",
-                condition=Q(card_number="") | Q(card_number__regex=r"^[0-9]{4}\.[0-9]{2}$"),
+                condition=Q(card_number="") | Q(card_number__regex=CARD_MASK_REGEX),
             ),
             models.CheckConstraint(
                 name="transaction_status_valid", condition=Q(status__in=[s.value for s in Status])

@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from core.sips import SIPS_KEY_URL
+
 from . import views
 
 app_name = "transactions"
@@ -11,8 +13,7 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_status, name="export-status"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     re_path(
-        r"^(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
-        r"(?P<transaction_id>[0-9]{1,6})/$",
+        rf"^{SIPS_KEY_URL}$",
         views.transaction_detail,
         name="detail",
     ),

@@ -14,13 +14,14 @@ from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.sips import REFUSAL_CODES
 from gestion.dates import PARIS
 from gestion.money import format_amount
 from merchants.selectors import merchants_visible_to
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions import lifecycle, sips_codes
 from transactions.feed import FeedError
-from transactions.models import RESPONSE_CODES, Origin, Transaction
+from transactions.models import Origin, Transaction
 from transactions.services import transaction_create
 
 from .remittance import next_remittance_date
@@ -248,9 +249,6 @@ def transaction_refund(
         OperationKind.REFUND, transaction=transaction, amount=amount, user=user,
         origin=origin, now=now,
     )  # fmt: skip
-
-
-REFUSAL_CODES = frozenset(RESPONSE_CODES) - {"00"}
 
 
 def simulated_authorisation(amount: int) -> str:
