@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.sips import MERCHANT_ID_REGEX
@@ -39,7 +40,14 @@ class User(AbstractUser):
                 name="user_payment_server_has_no_other_right",
                 condition=Q(is_payment_server=False)
                 | Q(is_bank_staff=False, is_staff=False, is_superuser=False),
-            )
+            ),
+            # One account per e-mail address, whatever its case: people log in with it.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ci",
+                condition=~Q(email=""),
+                violation_error_message=_("Another account already uses this e-mail address."),
+            ),
         ]
 
 

@@ -1,18 +1,14 @@
 """Pages for merchant staff: their profile and API token, their users (USER_ADMIN), a shop."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -115,20 +111,17 @@ def _managed_user(request, pk) -> User:
 
 
 def _send_invitation(request, user: User) -> None:
-    context = {
-        "user": user,
-        "inviter": request.user,
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
+    """Enqueue the invitation once the account is committed: a mail server down delays the
+    e-mail (the task retries), it never fails the creation."""
+    from .tasks import send_invitation
+
+    kwargs = {
+        "user_pk": user.pk,
+        "inviter_pk": request.user.pk,
+        "site": f"{request.scheme}://{request.get_host()}",
+        "language": translation.get_language() or "",
     }
-    send_mail(
-        subject=_("Your gestion account"),
-        message=render_to_string("registration/invitation_email.txt", context, request=request),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-    )
+    transaction.on_commit(lambda: send_invitation.delay(**kwargs), robust=True)
 
 
 @login_required

@@ -31,16 +31,31 @@ def ua(client, world):
     return client
 
 
-def test_a_user_admin_creates_a_user_on_its_shop_and_invites_them(ua, world):
-    response = ua.post(
-        "/users/new/",
-        {
-            "username": "newbie",
-            "email": "newbie@shop.test",
-            "role": "OPERATOR",
-            "point": f"shop:{world['mine'].pk}",
-        },
-    )
+@pytest.fixture
+def eager_tasks():
+    from gestion.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+def test_a_user_admin_creates_a_user_on_its_shop_and_invites_them(
+    ua, world, eager_tasks, django_capture_on_commit_callbacks
+):
+    # The invitation is a task enqueued once the account is committed (merchants.tasks).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ua.post(
+            "/users/new/",
+            {
+                "username": "newbie",
+                "email": "newbie@shop.test",
+                "role": "OPERATOR",
+                "point": f"shop:{world['mine'].pk}",
+            },
+        )
 
     assert response.status_code == 302
     newbie = User.objects.get(username="newbie")
