@@ -153,6 +153,8 @@ TEMPLATES = [
                 "gestion.context_processors.shell",
                 "gestion.context_processors.session_idle",
             ],
+            # core is no app: its template filters are named here.
+            "libraries": {"money": "core.templatetags.money"},
         },
     },
 ]

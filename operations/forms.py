@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gestion.money import AmountError, format_amount, parse_amount
+from core.money import AmountError, format_amount, parse_amount
 from transactions.feed import normalise_transaction_id
 from transactions.models import CaptureMode
 

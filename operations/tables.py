@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from gestion.money import format_amount
+from core.money import format_amount
 
 from .models import Operation
 

@@ -8,8 +8,8 @@ letters, `ans` any printable text, `ns` digits and signs); choices come from its
 import re
 from dataclasses import dataclass
 
+from core.money import CURRENCIES
 from core.sips import CARD_MASK_PATTERN
-from gestion.money import CURRENCIES
 from merchants.models import PaymentMeans
 
 from . import sips_codes

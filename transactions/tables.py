@@ -4,7 +4,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from gestion.templatetags.money import money
+from core.templatetags.money import money
 
 
 class TransactionTable(tables.Table):

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.formats import number_format
 
-from gestion.money import AmountError, format_amount
+from core.money import AmountError, format_amount
 
 register = template.Library()
 

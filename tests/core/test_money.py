@@ -1,6 +1,6 @@
 import pytest
 
-from gestion.money import AmountError, format_amount, parse_amount
+from core.money import AmountError, format_amount, parse_amount
 
 
 @pytest.mark.parametrize(
