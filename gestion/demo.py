@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gestion.dates import PARIS
+from core.dates import PARIS
 from merchants.models import Access, Merchant, MerchantGroup, PaymentMeans, User
 from merchants.services import merchant_create
 from operations.models import Operation, OperationKind, OperationOrigin

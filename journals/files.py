@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 
 from core.csv import FORMULA_STARTS
-from gestion.dates import PARIS
+from core.dates import PARIS
 
 FORMAT_VERSION = "1.0"
 

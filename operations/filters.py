@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from transactions.feed import normalise_transaction_id
 
 from .models import OperationKind, OperationOrigin

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.csv import people_csv
+from core.dates import within_range
 from core.money import format_amount
-from gestion.dates import within_range
 from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.csv import PeopleCsvWriter
-from gestion.dates import PARIS
+from core.dates import PARIS
 
 from .filters import TransactionFilter
 from .keyset import narrow_to_small_scope

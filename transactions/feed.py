@@ -11,9 +11,9 @@ import re
 from django.utils import timezone
 
 from core.csv import FORMULA_STARTS
+from core.dates import EARLIEST, LATEST, PARIS
 from core.pan import contains_pan
 from core.sips import FORBIDDEN_CHARS
-from gestion.dates import EARLIEST, LATEST, PARIS
 
 from . import sips_codes
 from .feed_fields import FIELDS, KIND_PATTERNS, Field

@@ -13,9 +13,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from core.money import CURRENCY_CHOICES, AmountError, parse_amount
 from core.sips import FORBIDDEN_CHARS, MERCHANT_ID_RE
-from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from merchants.models import PaymentMeans
 
 from . import sips_codes

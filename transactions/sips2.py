@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import re
 
-from gestion.dates import PARIS
+from core.dates import PARIS
 
 from .feed import FeedError, structure_error
 

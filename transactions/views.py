@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from gestion.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import autoresponse, lifecycle, sips_codes

@@ -14,9 +14,9 @@ from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import PARIS
 from core.money import format_amount
 from core.sips import REFUSAL_CODES
-from gestion.dates import PARIS
 from merchants.selectors import merchants_visible_to
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions import lifecycle, sips_codes

@@ -14,7 +14,7 @@ from django.db import transaction as db
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from gestion.dates import PARIS
+from core.dates import PARIS
 from operations.models import Operation, OperationKind, OperationOrigin
 from transactions import lifecycle
 from transactions.models import Status, Transaction
