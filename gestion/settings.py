@@ -127,12 +127,12 @@ MIDDLEWARE = [
     "core.middleware.QueryStringGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "gestion.middleware.UserLanguageMiddleware",
+    "merchants.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "gestion.middleware.IdleSessionMiddleware",
-    "gestion.middleware.PaymentServerWebMiddleware",
+    "merchants.middleware.IdleSessionMiddleware",
+    "merchants.middleware.PaymentServerWebMiddleware",
     "merchants.two_factor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,8 +150,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "gestion.context_processors.shell",
-                "gestion.context_processors.session_idle",
+                "merchants.context_processors.shell",
+                "merchants.context_processors.session_idle",
             ],
             # core is no app: its template filters are named here.
             "libraries": {"money": "core.templatetags.money"},
@@ -325,7 +325,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Sessions (Sips rule): a warning after 13 minutes idle, logged out after 15 (gestion.middleware).
+# Sessions (Sips rule): a warning after 13 minutes idle, logged out after 15 (merchants.middleware).
 SESSION_IDLE_TIMEOUT = 15 * 60
 SESSION_IDLE_WARNING = 13 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -3,8 +3,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 
-from gestion.middleware import IDLE_SESSION_KEY
-
+from .middleware import IDLE_SESSION_KEY
 from .selectors import manageable_points
 
 

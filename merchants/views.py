@@ -37,7 +37,7 @@ from .selectors import (
 @require_GET
 @login_required
 def keepalive(request):
-    """The idle warning's "stay logged in": a request is activity (gestion.middleware)."""
+    """The idle warning's "stay logged in": a request is activity (merchants.middleware)."""
     return HttpResponse(status=204)
 
 

@@ -1,5 +1,5 @@
 // Idle sessions (Sips rule): a warning after 13 minutes without activity, logout at 15.
-// The server enforces the logout (gestion.middleware.IdleSessionMiddleware); this script only
+// The server enforces the logout (merchants.middleware.IdleSessionMiddleware); this script only
 // warns, lets the user stay (one request is activity), and reloads when the time is up so that
 // the page shows the login form instead of stale data.
 (function () {
