@@ -106,11 +106,14 @@ def demo_seed(
     *,
     transactions: int = 3000,
     shops: int = 3,
-    password: str = DEMO_PASSWORD,
+    password: str | None = DEMO_PASSWORD,
     now: dt.datetime | None = None,
     seed: int = 20261127,
 ) -> SeedReport:
-    """Create what is missing of the demo world; what exists already is left as it is."""
+    """Create what is missing of the demo world; what exists already is left as it is.
+
+    `password=None` (a server with DEBUG off): the demo accounts get no usable password and no
+    demo second factor, so no publicly known secret opens them."""
     now = now or timezone.now()
     report = SeedReport()
     merchants = _ensure_shops(shops, report)
@@ -204,14 +207,14 @@ def _ensure_shops(count: int, report: SeedReport) -> list[Merchant]:
     return [existing[w[0]] for w in wanted]
 
 
-def _ensure_users(password: str, report: SeedReport) -> None:
+def _ensure_users(password: str | None, report: SeedReport) -> None:
     def user(username, **flags):
         obj, created = User.objects.get_or_create(
             username=username,
             defaults={"email": f"{username}@demo.gestion.invalid", **flags},
         )
         if created:
-            if flags.get("is_payment_server"):
+            if flags.get("is_payment_server") or password is None:
                 obj.set_unusable_password()
             else:
                 obj.set_password(password)
@@ -220,7 +223,8 @@ def _ensure_users(password: str, report: SeedReport) -> None:
         return obj
 
     bank = user("bank", is_bank_staff=True, first_name="Banque", last_name="Conseiller")
-    _demo_second_factor(bank)
+    if password is not None:
+        _demo_second_factor(bank)
     user("paymentserver", is_payment_server=True)
     group = MerchantGroup.objects.get(name=DEMO_GROUP)
     for username, role, point in DEMO_USERS:
@@ -231,7 +235,7 @@ def _ensure_users(password: str, report: SeedReport) -> None:
             else {"merchant": Merchant.objects.get(merchant_id=point)}
         )
         Access.objects.get_or_create(user=person, role=role, **target)
-        if role == Access.Role.USER_ADMIN:
+        if role == Access.Role.USER_ADMIN and password is not None:
             _demo_second_factor(person)
 
 

@@ -21,6 +21,12 @@ def stated_now():
         yield
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    # seed_demo is a development command (pytest-django runs tests with DEBUG off).
+    settings.DEBUG = True
+
+
 def _fingerprint():
     """A digest of every demo row, to prove a second run changes nothing."""
     digest = hashlib.sha256()
@@ -113,3 +119,31 @@ def test_demo_bank_staff_and_user_admin_log_in_with_the_documented_second_factor
     TOTPDevice.objects.create(user=User.objects.get(username="operator"), confirmed=True)
     with pytest.raises(CommandError):
         call_command("demo_code", "operator")
+
+
+def test_seed_demo_refuses_a_server_with_debug_off(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--outside-development"):
+        call_command("seed_demo", transactions=10)
+    assert not Merchant.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_seed_demo_with_debug_off_never_sets_a_known_password(db, settings):
+    from django.core.management.base import CommandError
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo", transactions=0, outside_development=True, password="chosen")
+    assert not User.objects.exists()
+
+    call_command("seed_demo", transactions=10, outside_development=True)
+
+    people = User.objects.filter(is_payment_server=False)
+    assert people.filter(username="bank", is_bank_staff=True).exists()
+    assert people.count() > 1
+    assert not any(user.has_usable_password() for user in people)
+    assert not TOTPDevice.objects.exists()
