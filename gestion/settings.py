@@ -92,7 +92,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "gestion.console.BankConsoleAdminConfig",  # django.contrib.admin, bank staff only
+    "merchants.console.BankConsoleAdminConfig",  # django.contrib.admin, bank staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
