@@ -1,9 +1,11 @@
-"""The one CSV writer for files people open in a spreadsheet (docs/core.md).
+"""The CSV writers: one low-level line writer (`CsvLines`) every CSV file of the project goes
+through, and on it the writer for files people open in a spreadsheet (docs/core.md). Machine
+files (the daily journals, docs/journals.md) use `CsvLines` with their own line end.
 
-`;`-separated, UTF-8 with a byte-order mark (so Excel reads accents right), CRLF line ends. A
-cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
-carriage return, OWASP "CSV injection") is neutralised with a leading apostrophe: it shows as
-text and is never evaluated. Numbers (int) are written as they are: a negative amount stays a
+For people: `;`-separated, UTF-8 with a byte-order mark (so Excel reads accents right), CRLF
+line ends. A cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+a tab or a carriage return, OWASP "CSV injection") is neutralised with a leading apostrophe: it
+shows as text and is never evaluated. Numbers (int) are written as they are: a negative amount stays a
 number.
 """
 
@@ -37,11 +39,24 @@ class _Line:
         return text
 
 
-class PeopleCsvWriter:
+class CsvLines:
+    """`lines.line(cells)` → one line's text: `;`-separated, quoted only where a cell holds `;`,
+    `"` or a line break (`""` for a quote), ended by `line_end`. Cells are written as given."""
+
+    def __init__(self, *, line_end: str = LINE_END):
+        self._writer = _csv.writer(
+            _Line(), delimiter=DELIMITER, lineterminator=line_end, quoting=_csv.QUOTE_MINIMAL
+        )
+
+    def line(self, cells: Iterable) -> str:
+        return self._writer.writerow(cells)
+
+
+class PeopleCsvWriter(CsvLines):
     """`writer.row(cells)` → the line's text; `writer.start()` → the byte-order mark."""
 
     def __init__(self):
-        self._writer = _csv.writer(_Line(), delimiter=DELIMITER, lineterminator=LINE_END)
+        super().__init__(line_end=LINE_END)
 
     @staticmethod
     def start() -> str:

@@ -4,17 +4,18 @@ TITLE line, header line, one line per record, TOTAL line. Pure functions of the 
 same rows always give the same bytes (the seal is computed on them).
 """
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
 import io
 from collections.abc import Iterable
 
-from core.csv import FORMULA_STARTS
+from core.csv import CsvLines, neutralise
 from core.dates import PARIS
 
 FORMAT_VERSION = "1.0"
+# A machine file: `\n` line ends, no byte-order mark (docs/journals.md, "The file").
+LINE_END = "\n"
 
 TRANSACTION_COLUMNS = [
     "MERCHANT_ID",
@@ -111,10 +112,8 @@ def _text(value: str) -> str:
     """A free-text cell (order, customer, return context, user name): never read as a formula.
 
     The feed refuses such values for the fields it takes (docs/journals.md, "Formulas"); a value
-    stored before that rule, or a user name, gets a leading apostrophe instead."""
-    if value and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    stored before that rule, or a user name, gets a leading apostrophe instead (core.csv)."""
+    return neutralise(value)
 
 
 def _date(value: dt.date | None) -> str:
@@ -228,28 +227,27 @@ def render(
         else (OPERATION_COLUMNS, operation_line)
     )
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(
-        [
-            "TITLE",
-            kind,
-            merchant_id,
-            _date(journal_date),
-            _paris(generated_at).strftime("%Y%m%d%H%M%S"),
-            f"{sequence:06d}",
-            FORMAT_VERSION,
-        ]
-    )
-    writer.writerow(columns)
+    lines = CsvLines(line_end=LINE_END)
+    title = [
+        "TITLE",
+        kind,
+        merchant_id,
+        _date(journal_date),
+        _paris(generated_at).strftime("%Y%m%d%H%M%S"),
+        f"{sequence:06d}",
+        FORMAT_VERSION,
+    ]
+    out.write(lines.line(title))
+    out.write(lines.line(columns))
     count = 0
     totals: dict[str, int] = {}
     for row in rows:
         cells, currency, amount = line(merchant_id, row)
-        writer.writerow(cells)
+        out.write(lines.line(cells))
         count += 1
         totals[currency] = totals.get(currency, 0) + amount
     totals = dict(sorted(totals.items()))
-    writer.writerow(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())])
+    out.write(lines.line(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())]))
     return out.getvalue(), count, totals
 
 
