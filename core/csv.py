@@ -5,8 +5,8 @@ files (the daily journals, docs/journals.md) use `CsvLines` with their own line 
 For people: `;`-separated, UTF-8 with a byte-order mark (so Excel reads accents right), CRLF
 line ends. A cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
 a tab or a carriage return, OWASP "CSV injection") is neutralised with a leading apostrophe: it
-shows as text and is never evaluated. Numbers (int) are written as they are: a negative amount stays a
-number.
+shows as text and is never evaluated. Numbers (int) are written as they are: a negative amount
+stays a number.
 """
 
 import csv as _csv
