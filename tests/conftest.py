@@ -117,3 +117,15 @@ def force_login_with_second_factor(request, monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run in the test's process as they are enqueued."""
+    from gestion.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False

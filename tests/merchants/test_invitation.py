@@ -21,17 +21,6 @@ class DownSmtpBackend(BaseEmailBackend):
 
 
 @pytest.fixture
-def eager_tasks():
-    from gestion.celery import app
-
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
-
-
-@pytest.fixture
 def ua(client, db):
     shop = make_merchant()
     admin = UserFactory(username="ua")

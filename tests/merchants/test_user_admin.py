@@ -31,17 +31,6 @@ def ua(client, world):
     return client
 
 
-@pytest.fixture
-def eager_tasks():
-    from gestion.celery import app
-
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
-
-
 def test_a_user_admin_creates_a_user_on_its_shop_and_invites_them(
     ua, world, eager_tasks, django_capture_on_commit_callbacks
 ):
