@@ -173,7 +173,7 @@ class PaymentMeans(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_means")
     means = models.CharField(_("payment means"), max_length=20, choices=Means.choices)
     contract_number = models.CharField(_("contract number"), max_length=20)
-    # ISO 4217 numeric codes the contract accepts, space-separated (FAQ 42: a currency outside
+    # ISO 4217 numeric codes the contract accepts, space-separated (docs/sips.md: a currency outside
     # the contract is an "Invalid Transaction", response code 12).
     currencies = models.CharField(
         _("currencies"),

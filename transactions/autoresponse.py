@@ -3,7 +3,7 @@
 A Celery task (tasks.automatic_response_send) makes one attempt at a time through
 `automatic_response_deliver`, which records it; a failure is tried again after the next delay of
 settings.AUTOMATIC_RESPONSE_RETRY_DELAYS (about a day in all), then the status is FAILED. A 2xx
-makes it SENT (FAQ 3: only the merchant's "200" proves the response arrived).
+makes it SENT (docs/sips.md: only the merchant's "200" proves the response arrived).
 """
 
 import datetime as dt
@@ -122,7 +122,7 @@ def automatic_response_resend(*, transaction_pk: int, user) -> int:
     return round
 
 
-# ---------------------------------------------------------------- diagnosis (FAQ 3)
+# ----------------------------------------------------------- diagnosis (docs/sips.md)
 
 CHECKLIST = [
     _("The URL must be reachable from the internet: no login, password or firewall in the way."),
@@ -137,8 +137,8 @@ CHECKLIST = [
 
 
 def diagnosis(*, transaction: Transaction, attempts: list) -> list[str]:
-    """What the last attempt says about the merchant's side, in FAQ 3's terms (most likely first),
-    then FAQ 3's checklist; nothing when there is no URL or nothing went wrong."""
+    """What the last attempt says about the merchant's side, in docs/sips.md's terms (most likely
+    first), then its checklist; nothing when there is no URL or nothing went wrong."""
     if not attempts or attempts[0].succeeded:
         return []
     last = attempts[0]

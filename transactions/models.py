@@ -262,7 +262,7 @@ class Transaction(models.Model):
 
 
 class DeliveryError(models.TextChoices):
-    """Why one automatic-response attempt failed (FAQ 3's checklist reads these)."""
+    """Why one automatic-response attempt failed (the checklist of docs/sips.md reads these)."""
 
     NONE = "", _("None")
     DNS = "DNS", _("Host name does not resolve")

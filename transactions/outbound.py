@@ -4,7 +4,7 @@ The host name is resolved first and every address it gives must be on the public
 loopback, private, link-local, multicast or reserved address), then the connection goes to that
 very address, so a DNS answer cannot change between the check and the connection. Hosts listed
 in settings.AUTOMATIC_RESPONSE_ALLOWED_HOSTS skip the address check (tests, the demo receiver).
-No redirect is followed: a redirect is an answer of its own (FAQ 3).
+No redirect is followed: a redirect is an answer of its own (docs/sips.md).
 """
 
 import http.client

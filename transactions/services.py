@@ -64,8 +64,8 @@ def _contracts(merchant_pks) -> dict[int, dict[str, PaymentMeans]]:
 
 
 def check_contract(values: dict, contracts: dict[str, PaymentMeans]) -> None:
-    """The shop needs a distance-selling contract for the means (FAQ 10; else 03, annexe T),
-    and the contract must accept the currency (FAQ 42; else 12, "Invalid Transaction")."""
+    """The shop needs a distance-selling contract for the means (docs/sips.md; else 03, annexe T),
+    and the contract must accept the currency (docs/sips.md; else 12, "Invalid Transaction")."""
     means = values.get("payment_means", "")
     currency = values["currency_code"]
     if means:

@@ -183,7 +183,7 @@ ROUTES: dict[str, Route] = {
     # proves owner-only and expiry); here: login required, no server error, payment server out.
     "transactions:export-status": Route(read="login", strict_allow=False),
     "transactions:export-download": Route(read="login", strict_allow=False),
-    # ---- Sips interop (issue 12): responses in (sealed, no account), automatic responses out
+    # ---- Sips interop (docs/sips.md): responses in (sealed, no account), automatic responses out
     "sips-v2-response": Route(write="public", data=lambda t: {}),
     "shop-autoresponse": Route(
         kind="shop_settings",

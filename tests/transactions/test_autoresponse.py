@@ -1,5 +1,5 @@
 """Automatic responses out: each new transaction posted, sealed, to a real HTTP server on a free
-local port; every attempt recorded; retried, then SENT or FAILED; FAQ 3's diagnosis."""
+local port; every attempt recorded; retried, then SENT or FAILED; the diagnosis of docs/sips.md."""
 
 import datetime as dt
 import hashlib

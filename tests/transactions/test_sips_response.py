@@ -1,6 +1,6 @@
 """The whole Sips 1.0 payment response, as the payment server forwards it, through the feed:
 every field stored and checked to its format; codes checked against annexes E, F, K, T; contracts
-and currencies per shop (FAQ 10, 42); code meanings shown in both languages."""
+and currencies per shop (docs/sips.md); code meanings shown in both languages."""
 
 import datetime as dt
 
