@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from core.csv import FORMULA_STARTS
 from gestion.dates import PARIS
 
-FORMAT_VERSION = "1.0"
+# 2.0: operations carry the Annexe N codes, CHANNEL (WEB / API / BATCH) and the merchant's ORIGIN,
+# and the operations journal ends with SUM lines that reconcile (docs/journals.md).
+FORMAT_VERSION = "2.0"
 
 TRANSACTION_COLUMNS = [
     "MERCHANT_ID",
@@ -81,6 +83,7 @@ OPERATION_COLUMNS = [
     "AMOUNT",
     "CURRENCY_CODE",
     "RESPONSE_CODE",
+    "CHANNEL",
     "ORIGIN",
     "STATUS_BEFORE",
     "STATUS_AFTER",
@@ -98,6 +101,7 @@ OPERATION_FIELDS = [
     "amount",
     "currency_code",
     "response_code",
+    "channel",
     "origin",
     "status_before",
     "status_after",
@@ -184,6 +188,7 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         amount,
         currency,
         response_code,
+        channel,
         origin,
         status_before,
         status_after,
@@ -202,6 +207,7 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         str(amount),
         currency,
         response_code,
+        channel,
         origin,
         status_before,
         status_after,
@@ -209,7 +215,18 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         new_transaction_id or "",
         _text(order_id),
     ]
-    return cells, currency, amount
+    # What the SUM lines add it to: the bank's lines, the other accepted kinds, or the refusals.
+    return cells, currency, (kind if response_code == "00" else "REFUSED", amount)
+
+
+# The operations journal's SUM lines, per currency, in this order, then any other accepted kind.
+SUM_FIRST = ("DEBIT_CAPTURE", "CREDIT_CAPTURE")
+
+
+def _sum_order(what: str) -> tuple[int, str]:
+    if what in SUM_FIRST:
+        return SUM_FIRST.index(what), what
+    return (3, what) if what == "REFUSED" else (2, what)
 
 
 def render(
@@ -242,14 +259,33 @@ def render(
     )
     writer.writerow(columns)
     count = 0
-    totals: dict[str, int] = {}
+    if kind == "TRANSACTIONS":
+        totals: dict = {}
+        for row in rows:
+            cells, currency, amount = line(merchant_id, row)
+            writer.writerow(cells)
+            count += 1
+            totals[currency] = totals.get(currency, 0) + amount
+        totals = dict(sorted(totals.items()))
+        writer.writerow(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())])
+        return out.getvalue(), count, totals
+    # Operations: never one figure mixing debits, credits and the rest (docs/journals.md).
+    sums: dict[str, dict[str, list[int]]] = {}
     for row in rows:
-        cells, currency, amount = line(merchant_id, row)
+        cells, currency, (what, amount) = line(merchant_id, row)
         writer.writerow(cells)
         count += 1
-        totals[currency] = totals.get(currency, 0) + amount
-    totals = dict(sorted(totals.items()))
-    writer.writerow(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())])
+        tally = sums.setdefault(currency, {}).setdefault(what, [0, 0])
+        tally[0] += 1
+        tally[1] += amount
+    totals = {}
+    for currency in sorted(sums):
+        totals[currency] = {}
+        for what in sorted(sums[currency], key=_sum_order):
+            n, amount = sums[currency][what]
+            writer.writerow(["SUM", currency, what, str(n), str(amount)])
+            totals[currency][what] = {"count": n, "amount": amount}
+    writer.writerow(["TOTAL", str(count)])
     return out.getvalue(), count, totals
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from gestion.money import format_amount
 from merchants.selectors import user_has_right
@@ -17,7 +18,7 @@ def operation_forms(context, transaction):
         from operations.models import OperationKind
         from operations.views import operation_path
 
-        for kind, ceiling in lifecycle.operations_possible(transaction).items():
+        for kind, ceiling in lifecycle.operations_possible(transaction, now=timezone.now()).items():
             prefill = transaction.origin_amount if ceiling is None else ceiling
             forms.append(
                 {

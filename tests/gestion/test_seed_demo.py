@@ -66,7 +66,7 @@ def test_seed_demo_creates_the_demo_world(db):
     # Each transaction's amounts agree with the operations that brought it there.
     for t in Transaction.objects.filter(status=Status.CREDITED)[:20]:
         kinds = list(t.operations.order_by("created_at").values_list("kind", flat=True))
-        assert kinds[-2:] == ["REFUND", "CREDIT"]
+        assert kinds[-2:] == ["CREDIT", "CREDIT_CAPTURE"]
         assert t.refunded_amount == t.captured_amount
 
 
