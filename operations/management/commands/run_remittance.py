@@ -8,8 +8,9 @@ from operations.services.remittance import remittance_due_date, remittance_run
 
 class Command(BaseCommand):
     help = (
-        "Run the nightly remittance by hand (re-authorise, expire, debit, credit). Default: the latest one "
-        "due (tonight's after 22:00 Paris, else last night's). Safe to run twice or late."
+        "Run the nightly remittance by hand (re-authorise, expire, debit, credit). Default: the "
+        "latest one due (tonight's after 22:00 Paris, else last night's). Safe to run twice or "
+        "late."
     )
 
     def add_arguments(self, parser):
