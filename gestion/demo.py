@@ -121,6 +121,7 @@ def demo_seed(
         per_shop = max(1, transactions * len(empty) // len(merchants) // len(empty))
         share = transactions if len(empty) == len(merchants) else per_shop * len(empty)
         _load_transactions(empty, share, now, random.Random(seed), report)
+        _remittance_records(empty)
     return report
 
 
@@ -166,6 +167,46 @@ def demo_autoresponses(*, receiver_url: str, now: dt.datetime | None = None) -> 
                 continue  # already fed today
             fed += 1
     return fed
+
+
+def _remittance_records(merchants) -> None:
+    """The history's evening remittances: one record per shop, Paris evening and currency over
+    the batch's DEBIT_CAPTURE and CREDIT_CAPTURE lines, as the nightly run would have made."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+
+    from operations.models import Remittance
+
+    lines = Operation.objects.filter(
+        merchant__in=merchants,
+        kind__in=[OperationKind.DEBIT_CAPTURE, OperationKind.CREDIT_CAPTURE],
+        remittance__isnull=True,
+    ).annotate(evening=TruncDate("created_at", tzinfo=PARIS))
+    groups = lines.values("merchant_id", "evening", "currency_code", "kind").annotate(
+        n=Count("id"), total=Sum("amount")
+    )
+    environments = {m.pk: m.environment for m in merchants}
+    records: dict[tuple, Remittance] = {}
+    for g in groups:
+        key = (g["merchant_id"], g["evening"], g["currency_code"])
+        record = records.setdefault(
+            key,
+            Remittance(
+                merchant_id=key[0],
+                remittance_date=key[1],
+                currency_code=key[2],
+                sent_to_bank=environments[key[0]] == Merchant.Environment.PRODUCTION,
+            ),
+        )
+        if g["kind"] == OperationKind.DEBIT_CAPTURE:
+            record.debit_count, record.debit_amount = g["n"], g["total"]
+        else:
+            record.credit_count, record.credit_amount = g["n"], g["total"]
+    Remittance.objects.bulk_create(records.values(), batch_size=1000)
+    for (merchant_pk, evening, currency), record in records.items():
+        lines.filter(merchant_id=merchant_pk, evening=evening, currency_code=currency).update(
+            remittance=record
+        )
 
 
 def _extra_shop_id(n: int) -> str:

@@ -113,3 +113,17 @@ def test_demo_bank_staff_and_user_admin_log_in_with_the_documented_second_factor
     TOTPDevice.objects.create(user=User.objects.get(username="operator"), confirmed=True)
     with pytest.raises(CommandError):
         call_command("demo_code", "operator")
+
+
+def test_the_demo_history_has_its_evening_remittances(db):
+    from django.db.models import Sum
+
+    from operations.models import Operation, Remittance
+
+    call_command("seed_demo", transactions=300)
+
+    lines = Operation.objects.filter(kind__in=["DEBIT_CAPTURE", "CREDIT_CAPTURE"])
+    assert lines.exists() and not lines.filter(remittance__isnull=True).exists()
+    totals = Remittance.objects.aggregate(d=Sum("debit_amount"), c=Sum("credit_amount"))
+    assert totals["d"] == sum(lines.filter(kind="DEBIT_CAPTURE").values_list("amount", flat=True))
+    assert totals["c"] == sum(lines.filter(kind="CREDIT_CAPTURE").values_list("amount", flat=True))
