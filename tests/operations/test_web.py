@@ -267,3 +267,24 @@ def test_during_the_remittance_window_the_form_says_so_before_confirmation(
 
     html = response.content.decode()
     assert "22:00" in html and 'name="token"' not in html
+
+
+def test_forcing_a_referral_on_the_web_asks_the_phone_authorisation_number(web, merchant):
+    t = in_status(merchant, Status.REFERRAL)
+
+    form = web.get(page(t, "advice")).content.decode()
+    bad = web.post(page(t, "advice"), {"authorisation_id": "12 34", "step": "preview"})
+    preview = web.post(page(t, "advice"), {"authorisation_id": "TEL4711", "step": "preview"})
+    response = web.post(
+        page(t, "advice"),
+        {"amount": str(t.amount), "authorisation_id": "TEL4711", "token": token_of(preview),
+         "step": "confirm"},
+    )  # fmt: skip
+
+    assert 'name="authorisation_id"' in form
+    assert bad.status_code == 200 and "TEL" not in bad.content.decode()
+    assert response.status_code == 302 and response["Location"] == detail(t)
+    t.refresh_from_db()
+    assert (t.status, t.authorisation_id) == (Status.TO_CAPTURE, "TEL4711")
+    op = Operation.objects.get(transaction=t, response_code="00")
+    assert (op.kind, op.channel, op.amount) == ("ADVICE", "WEB", 10000)
