@@ -2,7 +2,6 @@
 TO_REPLAY, forcing a REFERRAL, duplication's real answer, and 90 when no acquirer can answer."""
 
 import datetime as dt
-import threading
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -19,6 +18,7 @@ from operations.services import (
 from tests.factories import grant, make_merchant
 from tests.operations.conftest import NOW, in_status, paris
 from tests.operations.gateways import Answering
+from tests.waiting import Outcome, start_together
 from transactions.models import Status, Transaction
 from transactions.services import transactions_feed
 
@@ -100,27 +100,20 @@ def test_an_acquirer_that_times_out_leaves_it_waiting_for_the_next_run(merchant,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_ask_the_acquirer_once_per_transaction(settings):
-    from django.db import connection
-
     merchant = make_merchant()
     ts = [feed_long_delay(merchant, number=str(n)) for n in range(1, 4)]
     settings.ACQUIRER_GATEWAYS = {**settings.ACQUIRER_GATEWAYS, "DEMO": f"{GATEWAYS}.Slow"}
     remittance_run(run_date=dt.date(2026, 11, 25), now=evening(dt.date(2026, 11, 25)))
     Transaction.objects.filter(pk__in=[t.pk for t in ts]).update(status=Status.WAITING_AUTHOR)
-    barrier = threading.Barrier(2)
+    barrier = start_together(2)
 
     def run():
-        try:
-            barrier.wait()
-            remittance_run(run_date=dt.date(2026, 11, 26), now=evening(dt.date(2026, 11, 26)))
-        finally:
-            connection.close()
+        barrier.wait()
+        return remittance_run(run_date=dt.date(2026, 11, 26), now=evening(dt.date(2026, 11, 26)))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    runs = [Outcome(run), Outcome(run)]
+    for outcome in runs:
+        outcome.result()  # each run's exception, if it raised
 
     assert sorted(c["reference"] for c in Answering.calls) == sorted(
         f"author-{t.pk}-20261126" for t in ts
