@@ -121,11 +121,16 @@ def _apply_move(merchant, move, run_date, now, chunk) -> int:
             Transaction.objects.filter(pk__in=[t.pk for t in rows]).update(
                 **lifecycle.batch_update(move)
             )
+            credits = (
+                _pending_credits(rows) if move.operation == lifecycle.CREDIT_CAPTURE else {}
+            )
             operations = []
             for t in rows:
                 changes, amount = lifecycle.batch_outcome(t, move)
                 t.status = changes["status"]
-                operations.append(_batch_operation(t, move.operation, amount, move.status, now))
+                # One CREDIT_CAPTURE per pending refund; one line per row otherwise.
+                for part in credits.get(t.pk) or [amount]:
+                    operations.append(_batch_operation(t, move.operation, part, move.status, now))
             if move.operation in (lifecycle.DEBIT_CAPTURE, lifecycle.CREDIT_CAPTURE):
                 _remittance_lines(merchant, run_date, move, operations, now)
             Operation.objects.bulk_create(operations)
@@ -135,6 +140,42 @@ def _apply_move(merchant, move, run_date, now, chunk) -> int:
             # the next run (as it would be a second later).
             break
     return done
+
+
+def _pending_credits(rows: list[Transaction]) -> dict[int, list[int]]:
+    """Per locked TO_CREDIT row, the amounts of its refunds not sent yet, oldest first: the
+    accepted CREDITs since its last CREDIT_CAPTURE, less what CANCEL withdrew (from the newest).
+    Their sum is the pending credit (refunded − credited); a row whose history does not add up
+    (data older than this rule) gets its pending credit as one line."""
+    history = (
+        Operation.objects.filter(transaction_id__in=[t.pk for t in rows], response_code="00")
+        .filter(
+            Q(kind__in=[lifecycle.CREDIT, lifecycle.CREDIT_CAPTURE])
+            | Q(kind=lifecycle.CANCEL, status_before=Status.TO_CREDIT)
+        )
+        .order_by("id")
+        .values_list("transaction_id", "kind", "amount")
+    )
+    pending: dict[int, list[int]] = {t.pk: [] for t in rows}
+    for pk, kind, amount in history:
+        credits = pending[pk]
+        if kind == lifecycle.CREDIT_CAPTURE:
+            credits.clear()
+        elif kind == lifecycle.CREDIT:
+            credits.append(amount)
+        else:  # a withdrawal: from the newest refunds back
+            while amount and credits:
+                taken = min(amount, credits[-1])
+                credits[-1] -= taken
+                amount -= taken
+                if credits[-1] == 0:
+                    credits.pop()
+    lines = {}
+    for t in rows:
+        parts = [a for a in pending[t.pk] if a > 0]
+        if sum(parts) == t.refunded_amount - t.credited_amount:
+            lines[t.pk] = parts
+    return lines
 
 
 def _reauthorise(merchant, run_date, now) -> int:

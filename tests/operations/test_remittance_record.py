@@ -197,3 +197,28 @@ def test_the_origin_shows_in_the_operations_list_and_its_csv_beside_the_channel(
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     channel, origin = rows[0].index("channel"), rows[0].index("origin")
     assert (rows[1][channel], rows[1][origin]) == ("API", "BORNE-7")
+
+
+def test_each_pending_refund_is_one_credit_line_less_what_was_withdrawn(merchant, operator):
+    from operations.services import transaction_cancel
+
+    t = in_status(merchant, Status.CAPTURED)
+    for amount in (1000, 2000, 3000):
+        transaction_refund(transaction=t, amount=amount, user=operator, channel="WEB", now=NOW)
+    transaction_cancel(transaction=t, amount=3500, user=operator, channel="WEB", now=NOW)
+
+    remittance_run(run_date=NOW.date(), now=EVENING)
+
+    sent = Operation.objects.filter(transaction=t, kind="CREDIT_CAPTURE").order_by("id")
+    assert [o.amount for o in sent] == [1000, 1500]  # the newest withdrawn first
+    t.refresh_from_db()
+    assert (t.status, t.refunded_amount, t.credited_amount) == (Status.CAPTURED, 2500, 2500)
+    record = Remittance.objects.get(merchant=merchant)
+    assert (record.credit_count, record.credit_amount) == (2, 2500)
+
+    transaction_refund(
+        transaction=t, amount=400, user=operator, channel="WEB", now=NOW.replace(day=27)
+    )
+    remittance_run(run_date=NOW.date().replace(day=27), now=paris(2026, 11, 27, 22))
+    assert [o.amount for o in Operation.objects.filter(transaction=t, kind="CREDIT_CAPTURE")
+            .order_by("id")] == [1000, 1500, 400]  # fmt: skip
