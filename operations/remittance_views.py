@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import itertools
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
@@ -51,20 +52,25 @@ def csv_row(r: Remittance) -> list:
 
 
 @login_required
+def remittance_csv(request):
+    """The list's rows (same filters), all of them, as `;`-separated CSV."""
+    rows, _error = _filtered(request)
+    writer = csv.writer(_Echo(), delimiter=";")
+    table = itertools.chain([CSV_COLUMNS], (csv_row(r) for r in rows.iterator(chunk_size=2000)))
+    lines = (writer.writerow(line) for line in table)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="remittances.csv"'
+    return response
+
+
+@login_required
 def remittance_list(request):
     """Per shop, evening and currency: debits and credits sent; ?export=csv for the whole set."""
     rows, error = _filtered(request)
     if request.GET.get("export") == "csv":
-        writer = csv.writer(_Echo(), delimiter=";")
-        lines = (
-            writer.writerow(line)
-            for line in [CSV_COLUMNS, *(csv_row(r) for r in rows.iterator(chunk_size=2000))]
-        )
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="remittances.csv"'
-        return response
+        return remittance_csv(request)
     query = request.GET.copy()
-    query["export"] = "csv"
+    query.pop("export", None)
     return render(
         request,
         "operations/remittances.html",
@@ -73,7 +79,7 @@ def remittance_list(request):
             "error": error,
             "date": request.GET.get("date", ""),
             "merchant_id": request.GET.get("merchant_id", ""),
-            "export_url": "?" + query.urlencode(),
+            "export_query": "?" + query.urlencode() if query else "",
         },
         status=400 if error else 200,
     )

@@ -173,6 +173,7 @@ ROUTES: dict[str, Route] = {
     ),
     # ---- evening remittances
     "operations:remittances": Route(read="view"),
+    "operations:remittances-csv": Route(read="view"),
     "operations:remittance": Route(kind="remittance", read="view"),
     "api-remittances": Route(read="view"),
     # ---- daily journals (issue 6)

@@ -127,9 +127,13 @@ def test_the_remittances_csv_holds_the_users_shops_only(client, operator, two_sh
     mine, _other = two_shops
     client.force_login(operator)
 
-    response = client.get("/remittances/", {"export": "csv", "date": "2026-11-26"})
+    page = client.get("/remittances/", {"date": "2026-11-26"}).content.decode()
+    response = client.get("/remittances/csv/", {"date": "2026-11-26"})
+    same = client.get("/remittances/", {"export": "csv", "date": "2026-11-26"})
 
+    assert 'href="/remittances/csv/?date=2026-11-26"' in page
     body = b"".join(response.streaming_content).decode()
+    assert b"".join(same.streaming_content).decode() == body
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert rows == [
         ["merchant_id", "date", "currency_code", "debit_count", "debit_amount", "credit_count",
