@@ -4,6 +4,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from rest_framework.test import APIClient
 
@@ -92,7 +93,9 @@ def test_the_detail_shows_the_fields_history_and_amounts_left(client, world):
 def test_an_operator_gets_one_button_per_possible_operation_with_its_maximum(client, world):
     client.force_login(world["operator"])
 
-    response = client.get("/transactions/014213245611111/2026-11-10/000123/")
+    # A weekday morning in Paris: outside the remittance window, when no button is offered.
+    with time_machine.travel(dt.datetime(2026, 11, 12, 10, tzinfo=ZoneInfo("Europe/Paris"))):
+        response = client.get("/transactions/014213245611111/2026-11-10/000123/")
 
     page = response.content.decode()
     assert 'href="/transactions/014213245611111/2026-11-10/000123/credit/"' in page
