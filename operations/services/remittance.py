@@ -121,9 +121,7 @@ def _apply_move(merchant, move, run_date, now, chunk) -> int:
             Transaction.objects.filter(pk__in=[t.pk for t in rows]).update(
                 **lifecycle.batch_update(move)
             )
-            credits = (
-                _pending_credits(rows) if move.operation == lifecycle.CREDIT_CAPTURE else {}
-            )
+            credits = _pending_credits(rows) if move.operation == lifecycle.CREDIT_CAPTURE else {}
             operations = []
             for t in rows:
                 changes, amount = lifecycle.batch_outcome(t, move)
