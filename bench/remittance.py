@@ -1,5 +1,6 @@
 """How fast the nightly remittance runs (docs/remittances.md): N transactions due across S shops
-(90 % TO_CAPTURE to debit, 10 % TO_CREDIT with a pending partial credit), against a plain SQL
+(90 % TO_CAPTURE to debit, 10 % TO_CREDIT with a pending partial refund, its CREDIT operation
+seeded too), against a plain SQL
 UPDATE of the same rows to the same states (goal: the remittance ≤ 5 × the UPDATE).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_remittance \
@@ -11,8 +12,9 @@ due rows with INSERT ... SELECT generate_series, ANALYZEs, then:
    rows, in one transaction that is then rolled back (the rows stay due);
 2. the remittance: every shop's merchant_remittance (what one Celery task runs), its shops shared
    between --workers processes, with its row locks, Operation rows and Remittance records.
-Checks afterwards that every due row was sent once and that the records' totals equal their
-lines. Prints figures and the load average; asserts nothing about time.
+Checks afterwards that every due row was sent once, that what was credited equals what was
+refunded, and that the records' totals equal their lines. Prints figures and the load average;
+asserts nothing about time.
 """
 
 import argparse
@@ -90,6 +92,18 @@ def seed(*, transactions: int, shops: int) -> None:
             FROM generate_series(0, %(n)s - 1) g
             """,
             {"first": first_shop, "shops": shops, "day": DAY, "n": transactions},
+        )
+        # The refund behind each pending credit: the run sends one CREDIT_CAPTURE per refund.
+        cur.execute(
+            """
+            INSERT INTO operations_operation (transaction_id, merchant_id, kind, amount,
+                currency_code, response_code, status_before, status_after, channel, origin,
+                message, created_at)
+            SELECT id, merchant_id, 'CREDIT', refunded_amount, currency_code, '00', 'CAPTURED',
+                'TO_CREDIT', 'API', '', '', %(day)s::date + interval '12 hours'
+            FROM transactions_transaction WHERE status = 'TO_CREDIT' ORDER BY id
+            """,
+            {"day": DAY},
         )
         cur.execute("ANALYZE")
 
@@ -190,11 +204,15 @@ def main():
 
     left = Transaction.objects.filter(status__in=["TO_CAPTURE", "TO_CREDIT"]).count()
     lines = Operation.objects.filter(kind__in=["DEBIT_CAPTURE", "CREDIT_CAPTURE"])
+    refunds = Operation.objects.filter(kind="CREDIT").aggregate(a=Sum("amount"))["a"] or 0
     sent = lines.count()
     totals = Remittance.objects.aggregate(
         d=Sum("debit_amount"), c=Sum("credit_amount"), n=Sum("debit_count")
     )
     by_lines = lines.aggregate(a=Sum("amount"))["a"] or 0
+    credited = lines.filter(kind="CREDIT_CAPTURE").aggregate(a=Sum("amount"))["a"] or 0
+    if credited != refunds:
+        raise SystemExit(f"credited {credited}, refunded {refunds}")
     if left or sent != args.transactions or (totals["d"] or 0) + (totals["c"] or 0) != by_lines:
         raise SystemExit(f"inconsistent: {left} left, {sent} sent, totals {totals} vs {by_lines}")
     print(
