@@ -79,7 +79,7 @@ def check_contract(values: dict, contracts: dict[str, PaymentMeans]) -> None:
 def _build(values: dict, merchant: Merchant, **extra) -> Transaction:
     values = {k: v for k, v in values.items() if k != "merchant_id"}
     # The state at creation is the lifecycle's (Annexe G): by answer, mode and delay.
-    status = lifecycle.status_at_creation(
+    status = status_at_creation(
         response_code=values["response_code"],
         capture_mode=values["capture_mode"],
         capture_day=values["capture_day"],
@@ -88,7 +88,7 @@ def _build(values: dict, merchant: Merchant, **extra) -> Transaction:
     return Transaction(
         merchant=merchant,
         status=status,
-        capture_date=lifecycle.capture_date_at_creation(
+        capture_date=capture_date_at_creation(
             status=status, payment_date=values["payment_date"], capture_day=values["capture_day"]
         ),
         captured_amount=captured,
