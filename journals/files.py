@@ -208,7 +208,7 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         currency,
         response_code,
         channel,
-        origin,
+        _text(origin),
         status_before,
         status_after,
         _text(username or ""),

@@ -263,7 +263,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
         ]
 
 
-class RemittanceCursor(CursorPagination):
+class RemittanceCursor(StrictCursorPagination):
     ordering = ("-remittance_date", "-id")
     page_size = 100
     max_page_size = 500

@@ -1,6 +1,5 @@
 """Web: the evening remittances (remises) of the user's shops, one's lines, and a CSV."""
 
-import csv
 import datetime as dt
 import itertools
 
@@ -8,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from core.csv import people_csv
 
 from .models import Remittance
 from .selectors import remittance_get, remittance_lines, remittances_visible_to
@@ -17,11 +18,6 @@ CSV_COLUMNS = [
     "merchant_id", "date", "currency_code", "debit_count", "debit_amount", "credit_count",
     "credit_amount", "sent_to_bank",
 ]  # fmt: skip
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _filtered(request):
@@ -55,10 +51,8 @@ def csv_row(r: Remittance) -> list:
 def remittance_csv(request):
     """The list's rows (same filters), all of them, as `;`-separated CSV."""
     rows, _error = _filtered(request)
-    writer = csv.writer(_Echo(), delimiter=";")
     table = itertools.chain([CSV_COLUMNS], (csv_row(r) for r in rows.iterator(chunk_size=2000)))
-    lines = (writer.writerow(line) for line in table)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(people_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="remittances.csv"'
     return response
 

@@ -15,6 +15,7 @@ from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.csv import FORMULA_STARTS
 from gestion.dates import PARIS
 from merchants.selectors import merchants_visible_to
 from operations.acquirer import AcquirerUnavailable, Authorisation, authorise
@@ -73,6 +74,12 @@ def check_origin(origin) -> str:
         raise OperationRefused(code="12", message=f"ERROR PARAMETER (origin={origin}) TOO LONG")
     if FORBIDDEN_CHARS & set(origin):
         raise OperationRefused(code="12", message="ERROR IN CALL PARAMETERS STRUCTURE (origin)")
+    if origin.startswith(FORMULA_STARTS):
+        # The operations journal carries it byte for byte, as the feed's free fields.
+        raise OperationRefused(
+            code="12",
+            message=f"ERROR IN CALL PARAMETERS STRUCTURE (origin starts with {origin[0]})",
+        )
     return origin
 
 

@@ -4,7 +4,6 @@ TO_REPLAY, forcing a REFERRAL, duplication's real answer, and 90 when no acquire
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from operations.models import Operation
@@ -15,7 +14,7 @@ from operations.services import (
     transaction_duplicate,
     transaction_validate,
 )
-from tests.factories import grant, make_merchant
+from tests.factories import api_key, grant, make_merchant
 from tests.operations.conftest import NOW, in_status, paris
 from tests.operations.gateways import Answering
 from tests.waiting import Outcome, start_together
@@ -202,7 +201,7 @@ def test_a_production_shop_with_an_acquirer_gets_its_answer(operator, settings):
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 

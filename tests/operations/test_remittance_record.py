@@ -7,13 +7,12 @@ import io
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from journals.services import journal_build
 from operations.models import Operation, Remittance
 from operations.services import remittance_run, transaction_refund
-from tests.factories import UserFactory, grant, make_merchant
+from tests.factories import UserFactory, api_key, grant, make_merchant
 from tests.operations.conftest import NOW, in_status, paris
 from transactions.models import Status
 
@@ -28,7 +27,7 @@ def morning():
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 
@@ -134,7 +133,7 @@ def test_the_remittances_csv_holds_the_users_shops_only(client, operator, two_sh
     assert 'href="/remittances/csv/?date=2026-11-26"' in page
     body = b"".join(response.streaming_content).decode()
     assert b"".join(same.streaming_content).decode() == body
-    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
     assert rows == [
         ["merchant_id", "date", "currency_code", "debit_count", "debit_amount", "credit_count",
          "credit_amount", "sent_to_bank"],
@@ -166,6 +165,7 @@ def test_the_remittances_api_by_date(operator, two_shops):
     [
         ("A" * 21, f"ERROR PARAMETER (origin={'A' * 21}) TOO LONG"),
         ("caisse;1", "ERROR IN CALL PARAMETERS STRUCTURE (origin)"),
+        ("=HYPERLINK(1)", "ERROR IN CALL PARAMETERS STRUCTURE (origin starts with =)"),
         (12, "ERROR IN CALL PARAMETERS STRUCTURE (origin)"),
     ],
 )
@@ -195,7 +195,9 @@ def test_the_origin_shows_in_the_operations_list_and_its_csv_beside_the_channel(
     client.force_login(viewer)
 
     page = client.get("/operations/").content.decode()
-    body = b"".join(client.get("/operations/", {"export": "csv"}).streaming_content).decode()
+    body = b"".join(client.get("/operations/", {"export": "csv"}).streaming_content).decode(
+        "utf-8-sig"
+    )
 
     assert "BORNE-7" in page
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
