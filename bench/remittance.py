@@ -58,9 +58,10 @@ def seed(*, transactions: int, shops: int) -> None:
         cur.execute(
             """
             INSERT INTO merchants_merchant (merchant_id, name, country, environment, journal_email,
-                is_active, secret_key_encrypted, secret_key_version, encryption_key_id, created_at)
+                is_active, secret_key_encrypted, secret_key_version, encryption_key_id, created_at,
+                two_factor_required)
             SELECT lpad(g::text, 15, '0'), 'Bench shop ' || g, 'fr', 'PRODUCTION',
-                'journal' || g || '@bench.invalid', true, %s, 1, %s, now()
+                'journal' || g || '@bench.invalid', true, %s, 1, %s, now(), false
             FROM generate_series(1, %s) g
             """,
             [secret_encrypted, key_id, shops],
