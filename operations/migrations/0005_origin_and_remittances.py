@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('merchants', '0002_audit_record'),
         ('operations', '0004_annexe_n_kinds_and_channel'),
-        ('transactions', '0004_merge_search_and_remittance'),
+        ('transactions', '0006_sips_states_and_pending_credits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

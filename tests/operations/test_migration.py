@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("operations", "0003_idempotency_keys"),
-          ("transactions", "0004_merge_search_and_remittance")]  # fmt: skip
+          ("transactions", "0005_sips_interop")]  # fmt: skip
 AFTER = [("operations", "0005_origin_and_remittances"),
-         ("transactions", "0005_sips_states_and_pending_credits")]  # fmt: skip
+         ("transactions", "0006_sips_states_and_pending_credits")]  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('merchants', '0002_audit_record'),
-        ('transactions', '0004_merge_search_and_remittance'),
+        ('transactions', '0005_sips_interop'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
