@@ -51,3 +51,13 @@ def operator(merchant):
     user = UserFactory(username="operator")
     grant(user, "OPERATOR", merchant=merchant)
     return user
+
+
+def shop_in(environment: str):
+    """A shop moved to `environment` by bank staff after its creation (as in the console)."""
+    from merchants.models import Merchant
+
+    shop = make_merchant()
+    Merchant.objects.filter(pk=shop.pk).update(environment=environment)
+    shop.refresh_from_db()
+    return shop

@@ -15,7 +15,7 @@ from operations.services import (
     transaction_validate,
 )
 from tests.factories import api_key, grant, make_merchant
-from tests.operations.conftest import NOW, in_status, paris
+from tests.operations.conftest import NOW, in_status, paris, shop_in
 from tests.operations.gateways import Answering
 from tests.waiting import Outcome, start_together
 from transactions.models import Status, Transaction
@@ -141,7 +141,7 @@ def test_validating_a_to_replay_asks_a_fresh_authorisation(merchant, operator):
 
 
 def test_a_production_shop_without_acquirer_gets_90_and_nothing_changes(operator):
-    shop = make_merchant(environment="PRODUCTION")
+    shop = shop_in("PRODUCTION")
     grant(operator, "OPERATOR", merchant=shop)
     src = in_status(shop, Status.CAPTURED)
     replay = feed_long_delay(shop, mode="VALIDATION", number="2")
@@ -163,7 +163,7 @@ def test_a_production_shop_without_acquirer_gets_90_and_nothing_changes(operator
 def test_the_simulator_never_answers_for_production_even_if_configured(operator, settings):
     settings.ACQUIRER_GATEWAYS = {**settings.ACQUIRER_GATEWAYS,
                                   "PRODUCTION": "operations.acquirer.Simulator"}  # fmt: skip
-    shop = make_merchant(environment="PRODUCTION")
+    shop = shop_in("PRODUCTION")
     grant(operator, "OPERATOR", merchant=shop)
 
     with pytest.raises(OperationRefused) as caught:
@@ -182,7 +182,7 @@ def test_the_simulator_never_answers_for_production_even_if_configured(operator,
 def test_a_production_shop_with_an_acquirer_gets_its_answer(operator, settings):
     settings.ACQUIRER_GATEWAYS = {**settings.ACQUIRER_GATEWAYS,
                                   "PRODUCTION": f"{GATEWAYS}.Answering"}  # fmt: skip
-    shop = make_merchant(environment="PRODUCTION")
+    shop = shop_in("PRODUCTION")
     grant(operator, "OPERATOR", merchant=shop)
 
     op = transaction_duplicate(

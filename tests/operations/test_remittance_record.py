@@ -13,7 +13,7 @@ from journals.services import journal_build
 from operations.models import Operation, Remittance
 from operations.services import remittance_run, transaction_refund
 from tests.factories import UserFactory, api_key, grant, make_merchant
-from tests.operations.conftest import NOW, in_status, paris
+from tests.operations.conftest import NOW, in_status, paris, shop_in
 from transactions.models import Status
 
 EVENING = paris(2026, 11, 26, 22)
@@ -76,7 +76,7 @@ def test_a_partial_refund_is_credited_at_the_remittance_and_reconciles_everywher
     "environment,sent", [("DEMO", False), ("PRE_PRODUCTION", False), ("PRODUCTION", True)]
 )
 def test_only_a_production_remittance_is_sent_to_a_bank(db, environment, sent):
-    shop = make_merchant(environment=environment)
+    shop = shop_in(environment)
     in_status(shop, Status.TO_CAPTURE, capture_date=NOW.date())
 
     remittance_run(run_date=NOW.date(), now=EVENING)
