@@ -67,14 +67,14 @@ def seed(*, transactions: int, operations: int, shops: int) -> None:
             """
             INSERT INTO transactions_transaction (merchant_id, transaction_id, payment_date,
                 payment_at, origin_amount, amount, captured_amount, refunded_amount,
-                currency_code, status, capture_mode, capture_day, capture_date, payment_means,
-                card_number, response_code, bank_response_code, cvv_flag, cvv_response_code,
-                authorisation_id, complementary_code, complementary_info, customer_id,
-                customer_email, customer_ip_address, order_id, caddie, return_context,
+                credited_amount, currency_code, status, capture_mode, capture_day, capture_date,
+                payment_means, card_number, response_code, bank_response_code, cvv_flag,
+                cvv_response_code, authorisation_id, complementary_code, complementary_info,
+                customer_id, customer_email, customer_ip_address, order_id, caddie, return_context,
                 automatic_response_status, origin, created_at)
             SELECT %(first)s + g %% %(shops)s, lpad((g / %(shops)s %% 1000000)::text, 6, '0'),
                 %(day)s::date, %(day)s::date + (g * interval '80 milliseconds'),
-                100 + g %% 50000, 100 + g %% 50000, 0, 0,
+                100 + g %% 50000, 100 + g %% 50000, 0, 0, 0,
                 CASE WHEN g %% 20 = 0 THEN '840' ELSE '978' END,
                 CASE WHEN g %% 10 = 0 THEN 'REFUSED' ELSE 'TO_CAPTURE' END,
                 'AUTHOR_CAPTURE', 0, CASE WHEN g %% 10 = 0 THEN NULL ELSE %(day)s::date END,
@@ -91,14 +91,15 @@ def seed(*, transactions: int, operations: int, shops: int) -> None:
         cur.execute(
             """
             INSERT INTO operations_operation (transaction_id, merchant_id, kind, amount,
-                currency_code, response_code, status_before, status_after, origin, message,
-                created_at)
+                currency_code, response_code, status_before, status_after, channel, origin,
+                message, created_at)
             SELECT t.id, t.merchant_id,
-                (ARRAY['VALIDATE','CANCEL','REFUND','DUPLICATE','CAPTURE','CREDIT','EXPIRE'])
+                (ARRAY['VALIDATE','CANCEL','CREDIT','DUPLICATE','DEBIT_CAPTURE','CREDIT_CAPTURE',
+                       'EXPIRED'])
                     [1 + t.id %% 7],
                 t.amount / 2, t.currency_code, CASE WHEN t.id %% 9 = 0 THEN '24' ELSE '00' END,
                 'TO_CAPTURE', 'CAPTURED', CASE WHEN t.id %% 7 >= 4 THEN 'BATCH' ELSE 'API' END,
-                '', t.created_at + interval '1 hour'
+                '', '', t.created_at + interval '1 hour'
             FROM transactions_transaction t
             WHERE t.status <> 'REFUSED'
             ORDER BY t.id
@@ -124,7 +125,7 @@ def copy_time() -> tuple[float, int]:
           LEFT JOIN transactions_transaction s ON s.id = t.source_id
           ORDER BY t.merchant_id, t.id) TO STDOUT WITH (DELIMITER ';')""",
         """COPY (SELECT m.merchant_id, t.payment_date, t.transaction_id, o.created_at, o.kind,
-            o.amount, o.currency_code, o.response_code, o.origin, o.status_before,
+            o.amount, o.currency_code, o.response_code, o.channel, o.origin, o.status_before,
             o.status_after, u.username, n.transaction_id, t.order_id
           FROM operations_operation o JOIN transactions_transaction t ON t.id = o.transaction_id
           JOIN merchants_merchant m ON m.id = o.merchant_id

@@ -136,7 +136,7 @@ def main():
 
     def by_services(share):
         for t in share:
-            transaction_refund(transaction=t, amount=1050, user=operator, origin="API")
+            transaction_refund(transaction=t, amount=1050, user=operator, channel="API")
 
     _token, key = api_token_create(user=operator, name="bench", replace=True)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.dates import PARIS
 from merchants.models import Access, Merchant, MerchantGroup, PaymentMeans, User
 from merchants.services import merchant_create
-from operations.models import Operation, OperationKind, OperationOrigin
+from operations.models import Operation, OperationChannel, OperationKind
 from transactions.feed import FeedError
 from transactions.models import CaptureMode, Origin, Status, Transaction
 from transactions.services import transaction_create
@@ -124,6 +124,7 @@ def demo_seed(
         per_shop = max(1, transactions * len(empty) // len(merchants) // len(empty))
         share = transactions if len(empty) == len(merchants) else per_shop * len(empty)
         _load_transactions(empty, share, now, random.Random(seed), report)
+        _remittance_records(empty)
     return report
 
 
@@ -169,6 +170,46 @@ def demo_autoresponses(*, receiver_url: str, now: dt.datetime | None = None) -> 
                 continue  # already fed today
             fed += 1
     return fed
+
+
+def _remittance_records(merchants) -> None:
+    """The history's evening remittances: one record per shop, Paris evening and currency over
+    the batch's DEBIT_CAPTURE and CREDIT_CAPTURE lines, as the nightly run would have made."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+
+    from operations.models import Remittance
+
+    lines = Operation.objects.filter(
+        merchant__in=merchants,
+        kind__in=[OperationKind.DEBIT_CAPTURE, OperationKind.CREDIT_CAPTURE],
+        remittance__isnull=True,
+    ).annotate(evening=TruncDate("created_at", tzinfo=PARIS))
+    groups = lines.values("merchant_id", "evening", "currency_code", "kind").annotate(
+        n=Count("id"), total=Sum("amount")
+    )
+    environments = {m.pk: m.environment for m in merchants}
+    records: dict[tuple, Remittance] = {}
+    for g in groups:
+        key = (g["merchant_id"], g["evening"], g["currency_code"])
+        record = records.setdefault(
+            key,
+            Remittance(
+                merchant_id=key[0],
+                remittance_date=key[1],
+                currency_code=key[2],
+                sent_to_bank=environments[key[0]] == Merchant.Environment.PRODUCTION,
+            ),
+        )
+        if g["kind"] == OperationKind.DEBIT_CAPTURE:
+            record.debit_count, record.debit_amount = g["n"], g["total"]
+        else:
+            record.credit_count, record.credit_amount = g["n"], g["total"]
+    Remittance.objects.bulk_create(records.values(), batch_size=1000)
+    for (merchant_pk, evening, currency), record in records.items():
+        lines.filter(merchant_id=merchant_pk, evening=evening, currency_code=currency).update(
+            remittance=record
+        )
 
 
 def _extra_shop_id(n: int) -> str:
@@ -313,11 +354,13 @@ def _one(merchant, day, number, now, today, rng, actor):
         "amount": amount,
         "captured_amount": 0,
         "refunded_amount": 0,
+        "credited_amount": 0,
         "currency_code": currency,
         "status": Status.REFUSED if refused else Status.TO_CAPTURE,
         "capture_mode": mode,
         "capture_day": capture_day,
         "capture_date": None if refused else day + dt.timedelta(days=capture_day),
+        "credit_date": None,
         "payment_means": brand,
         "card_number": f"{rng.choice(BRANDS[brand])}.{rng.randrange(100):02d}",
         "response_code": response_code,
@@ -341,7 +384,7 @@ def _one(merchant, day, number, now, today, rng, actor):
     if refused:
         return row, ops
 
-    def op(kind, amount, before, after, at, user=None, origin=OperationOrigin.BATCH):
+    def op(kind, amount, before, after, at, user=None, channel=OperationChannel.BATCH):
         ops.append(
             {
                 "kind": kind,
@@ -350,31 +393,34 @@ def _one(merchant, day, number, now, today, rng, actor):
                 "response_code": "00",
                 "status_before": before,
                 "status_after": after,
-                "origin": origin,
-                "user_id": user.pk if user and origin != OperationOrigin.BATCH else None,
+                "channel": channel,
+                "origin": "",
+                "user_id": user.pk if user and channel != OperationChannel.BATCH else None,
                 "created_at": min(at, now),
             }
         )
 
-    by_hand = {"user": actor, "origin": OperationOrigin.WEB}
+    by_hand = {"user": actor, "channel": OperationChannel.WEB}
     deadline = row["capture_date"]
     if mode == CaptureMode.VALIDATION:
-        row["status"] = Status.TO_VALIDATE
+        # Beyond 6 days the validation asks a fresh authorisation (docs/lifecycle.md).
+        waiting = Status.TO_REPLAY if capture_day > 6 else Status.TO_VALIDATE
+        row["status"] = waiting
         validate_on = day + dt.timedelta(days=rng.randrange(capture_day + 1))
         validated = rng.random() < 0.75 and validate_on <= today
         if validated:
             at = _paris(validate_on, 9 * 3600 + rng.randrange(12 * 3600))
             at = max(min(at, now), payment_at)
             value = amount if rng.random() < 0.8 else amount * rng.randrange(50, 100) // 100
-            op(OperationKind.VALIDATE, value, Status.TO_VALIDATE, Status.TO_CAPTURE, at, **by_hand)
+            op(OperationKind.VALIDATE, value, waiting, Status.TO_CAPTURE, at, **by_hand)
             row.update(
                 status=Status.TO_CAPTURE, amount=value, capture_date=at.astimezone(PARIS).date()
             )
         elif deadline < today:
             op(
-                OperationKind.EXPIRE,
+                OperationKind.EXPIRED,
                 amount,
-                Status.TO_VALIDATE,
+                waiting,
                 Status.EXPIRED,
                 _remittance_at(deadline),
             )
@@ -385,8 +431,7 @@ def _one(merchant, day, number, now, today, rng, actor):
 
     # TO_CAPTURE from here: cancelled before the remittance, or captured by it.
     capture_on = row["capture_date"]
-    # A validated transaction is not cancellable (transactions.lifecycle.is_validated).
-    if rng.random() < 0.03 and mode == CaptureMode.AUTHOR_CAPTURE:
+    if rng.random() < 0.03:
         last_moment = _remittance_at(capture_on) - dt.timedelta(minutes=1)
         at = min(payment_at + dt.timedelta(minutes=rng.randrange(5, 600)), last_moment, now)
         at = max(at, payment_at)
@@ -396,7 +441,7 @@ def _one(merchant, day, number, now, today, rng, actor):
     remittance = _remittance_at(capture_on)
     if remittance > now:
         return row, ops
-    op(OperationKind.CAPTURE, row["amount"], Status.TO_CAPTURE, Status.CAPTURED, remittance)
+    op(OperationKind.DEBIT_CAPTURE, row["amount"], Status.TO_CAPTURE, Status.CAPTURED, remittance)
     row.update(status=Status.CAPTURED, captured_amount=row["amount"])
 
     roll = rng.random()
@@ -413,27 +458,29 @@ def _one(merchant, day, number, now, today, rng, actor):
             if total
             else max(1, row["captured_amount"] // rng.randrange(2, 5))
         )
-        after = Status.TO_CREDIT if total else Status.CAPTURED
-        op(OperationKind.REFUND, refund, Status.CAPTURED, after, at, **by_hand)
-        row.update(status=after, refunded_amount=refund)
+        # Every refund is a credit sent at that evening's remittance (docs/lifecycle.md).
+        op(OperationKind.CREDIT, refund, Status.CAPTURED, Status.TO_CREDIT, at, **by_hand)
+        row.update(status=Status.TO_CREDIT, refunded_amount=refund, credit_date=refund_day)
         credit_at = _remittance_at(refund_day)
-        if total and credit_at <= now:
-            op(OperationKind.CREDIT, refund, Status.TO_CREDIT, Status.CREDITED, credit_at)
-            row.update(status=Status.CREDITED)
+        if credit_at <= now:
+            after = Status.CREDITED if total else Status.CAPTURED
+            op(OperationKind.CREDIT_CAPTURE, refund, Status.TO_CREDIT, after, credit_at)
+            row.update(status=after, credited_amount=refund, credit_date=None)
     return row, ops
 
 
 TRANSACTION_COLUMNS = [
     "id", "merchant_id", "transaction_id", "payment_date", "payment_at", "origin_amount", "amount",
-    "captured_amount", "refunded_amount", "currency_code", "status", "capture_mode", "capture_day",
-    "capture_date", "payment_means", "card_number", "response_code", "bank_response_code",
+    "captured_amount", "refunded_amount", "credited_amount", "currency_code", "status",
+    "capture_mode", "capture_day", "capture_date", "credit_date", "payment_means", "card_number",
+    "response_code", "bank_response_code",
     "cvv_flag", "cvv_response_code", "authorisation_id", "complementary_code",
     "complementary_info", "customer_id", "customer_email", "customer_ip_address", "order_id",
     "caddie", "return_context", "automatic_response_status", "origin", "created_at",
 ]  # fmt: skip
 OPERATION_COLUMNS = [
     "transaction_id", "merchant_id", "kind", "amount", "currency_code", "response_code",
-    "status_before", "status_after", "origin", "user_id", "message", "created_at",
+    "status_before", "status_after", "channel", "origin", "user_id", "message", "created_at",
 ]  # fmt: skip
 
 

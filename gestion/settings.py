@@ -369,6 +369,16 @@ if not DEBUG:
 # Cash-management operations (docs/domain.md "Operations"). No operation during the nightly
 # remittance (Paris time, [start, end)); the batch itself runs at the start of the window.
 REMITTANCE_WINDOW = tuple(env.list("GESTION_REMITTANCE_WINDOW", default=["22:00", "23:00"]))
+# The acquirer gateway per shop environment (docs/acquirer.md): a dotted path to a class taking
+# the environment's name. The simulator answers for DEMO and PRE_PRODUCTION only; PRODUCTION has
+# none until one is configured, and then answers 90 (service unavailable), never a made-up answer.
+ACQUIRER_GATEWAYS = {
+    "DEMO": env.str("GESTION_ACQUIRER_DEMO", default="operations.acquirer.Simulator"),
+    "PRE_PRODUCTION": env.str(
+        "GESTION_ACQUIRER_PRE_PRODUCTION", default="operations.acquirer.Simulator"
+    ),
+    "PRODUCTION": env.str("GESTION_ACQUIRER_PRODUCTION", default=""),
+}
 # Idempotency-Key answers are replayed for at least this long (hours), then purged.
 IDEMPOTENCY_KEYS_KEPT_HOURS = env.int("GESTION_IDEMPOTENCY_KEYS_KEPT_HOURS", default=48)
 

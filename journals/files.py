@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from core.csv import CsvLines, neutralise
 from core.dates import PARIS
 
-FORMAT_VERSION = "1.0"
+# 2.0: operations carry the Annexe N codes, CHANNEL (WEB / API / BATCH) and the merchant's ORIGIN,
+# and the operations journal ends with SUM lines that reconcile (docs/journals.md).
+FORMAT_VERSION = "2.0"
 # A machine file: `\n` line ends, no byte-order mark (docs/journals.md, "The file").
 LINE_END = "\n"
 
@@ -82,6 +84,7 @@ OPERATION_COLUMNS = [
     "AMOUNT",
     "CURRENCY_CODE",
     "RESPONSE_CODE",
+    "CHANNEL",
     "ORIGIN",
     "STATUS_BEFORE",
     "STATUS_AFTER",
@@ -99,6 +102,7 @@ OPERATION_FIELDS = [
     "amount",
     "currency_code",
     "response_code",
+    "channel",
     "origin",
     "status_before",
     "status_after",
@@ -183,6 +187,7 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         amount,
         currency,
         response_code,
+        channel,
         origin,
         status_before,
         status_after,
@@ -201,14 +206,26 @@ def operation_line(merchant_id: str, row: tuple) -> tuple[list[str], str, int]:
         str(amount),
         currency,
         response_code,
-        origin,
+        channel,
+        _text(origin),
         status_before,
         status_after,
         _text(username or ""),
         new_transaction_id or "",
         _text(order_id),
     ]
-    return cells, currency, amount
+    # What the SUM lines add it to: the bank's lines, the other accepted kinds, or the refusals.
+    return cells, currency, (kind if response_code == "00" else "REFUSED", amount)
+
+
+# The operations journal's SUM lines, per currency, in this order, then any other accepted kind.
+SUM_FIRST = ("DEBIT_CAPTURE", "CREDIT_CAPTURE")
+
+
+def _sum_order(what: str) -> tuple[int, str]:
+    if what in SUM_FIRST:
+        return SUM_FIRST.index(what), what
+    return (3, what) if what == "REFUSED" else (2, what)
 
 
 def render(
@@ -240,14 +257,33 @@ def render(
     out.write(lines.line(title))
     out.write(lines.line(columns))
     count = 0
-    totals: dict[str, int] = {}
+    if kind == "TRANSACTIONS":
+        totals: dict = {}
+        for row in rows:
+            cells, currency, amount = line(merchant_id, row)
+            out.write(lines.line(cells))
+            count += 1
+            totals[currency] = totals.get(currency, 0) + amount
+        totals = dict(sorted(totals.items()))
+        out.write(lines.line(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())]))
+        return out.getvalue(), count, totals
+    # Operations: never one figure mixing debits, credits and the rest (docs/journals.md).
+    sums: dict[str, dict[str, list[int]]] = {}
     for row in rows:
-        cells, currency, amount = line(merchant_id, row)
+        cells, currency, (what, amount) = line(merchant_id, row)
         out.write(lines.line(cells))
         count += 1
-        totals[currency] = totals.get(currency, 0) + amount
-    totals = dict(sorted(totals.items()))
-    out.write(lines.line(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())]))
+        tally = sums.setdefault(currency, {}).setdefault(what, [0, 0])
+        tally[0] += 1
+        tally[1] += amount
+    totals = {}
+    for currency in sorted(sums):
+        totals[currency] = {}
+        for what in sorted(sums[currency], key=_sum_order):
+            n, amount = sums[currency][what]
+            out.write(lines.line(["SUM", currency, what, str(n), str(amount)]))
+            totals[currency][what] = {"count": n, "amount": amount}
+    out.write(lines.line(["TOTAL", str(count)]))
     return out.getvalue(), count, totals
 
 

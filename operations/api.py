@@ -1,4 +1,7 @@
-"""The operations API: POST an operation on a transaction; GET the operations, cursor-paginated."""
+"""The operations API: POST an operation on a transaction; GET the operations and the
+remittances, cursor-paginated."""
+
+import datetime as dt
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,8 +20,8 @@ from transactions.models import Transaction
 from transactions.selectors import transaction_get
 
 from .filters import OperationFilter
-from .models import Operation, OperationOrigin
-from .selectors import operations_visible_to
+from .models import Operation, OperationChannel, Remittance
+from .selectors import operations_visible_to, remittances_visible_to
 from .services import OperationRefused
 from .services.idempotency import (
     IdempotencyConflict,
@@ -30,7 +33,9 @@ from .services.idempotency import (
 from .services.perform import operation_perform
 
 # Sips Office response code → HTTP status of the refusal (issue 5).
-HTTP_STATUS = {"12": 400, "40": 403, "25": 404, "24": 409, "94": 409, "51": 422, "99": 503}
+HTTP_STATUS = {
+    "12": 400, "40": 403, "25": 404, "24": 409, "94": 409, "51": 422, "90": 503, "99": 503,
+}  # fmt: skip
 
 
 def _key(t: Transaction | None) -> dict | None:
@@ -53,6 +58,7 @@ class OperationSerializer(serializers.ModelSerializer):
             "message",
             "status_before",
             "status_after",
+            "channel",
             "origin",
             "user",
             "created_at",
@@ -89,7 +95,7 @@ class OperationView(APIView):
             422: OpenApiResponse(description="51 amount too high; Idempotency-Key reused"),
             503: OpenApiResponse(description="99 temporary problem (remittance window)"),
         },
-        summary="Validate, cancel, refund or duplicate a transaction",
+        summary="Validate, cancel, refund (credit), force (advice) or duplicate a transaction",
         operation_id="transaction_operation",
     )
     def post(self, request, merchant_id, payment_date, transaction_id, kind):
@@ -195,8 +201,10 @@ class OperationView(APIView):
                 kind=kind.upper(),
                 transaction=t,
                 user=request.user,
-                origin=OperationOrigin.API,
+                channel=OperationChannel.API,
+                origin=body.get("origin"),
                 amount=body.get("amount"),
+                authorisation_id=body.get("authorisation_id"),
                 new_transaction_id=body.get("transaction_id"),
                 capture_mode=body.get("capture_mode"),
                 capture_day=body.get("capture_day"),
@@ -209,8 +217,9 @@ class OperationView(APIView):
     def _success(self, operation):
         # The row as the service left it (locked, updated, committed): no need to read it again.
         shown = operation.new_transaction or operation.transaction
+        # 00, or the acquirer's answer to a fresh authorisation (05: done, but refused).
         return {
-            "response_code": "00",
+            "response_code": operation.response_code,
             "operation": dict(OperationSerializer(operation).data),
             "transaction": dict(TransactionSerializer(shown).data),
         }
@@ -233,3 +242,60 @@ class OperationListView(generics.ListAPIView):
 
     def get_queryset(self):
         return operations_visible_to(user=self.request.user)
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    merchant_id = serializers.CharField(source="merchant.merchant_id")
+    date = serializers.DateField(source="remittance_date")
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "merchant_id",
+            "date",
+            "currency_code",
+            "debit_count",
+            "debit_amount",
+            "credit_count",
+            "credit_amount",
+            "sent_to_bank",
+        ]
+
+
+class RemittanceCursor(StrictCursorPagination):
+    ordering = ("-remittance_date", "-id")
+    page_size = 100
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
+class RemittanceListView(generics.ListAPIView):
+    """GET /api/v1/remittances/?date=YYYY-MM-DD&merchant_id=…: per shop, evening and currency,
+    the debits and credits sent (docs/remittances.md)."""
+
+    serializer_class = RemittanceSerializer
+    pagination_class = RemittanceCursor
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", str, description="Paris date of the remittance, YYYY-MM-DD"),
+            OpenApiParameter("merchant_id", str),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        day = request.query_params.get("date", "")
+        if day:
+            try:
+                self.day = dt.date.fromisoformat(day)
+            except ValueError:
+                return error_response("12", _("The date must be YYYY-MM-DD."), 400)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        rows = remittances_visible_to(user=self.request.user)
+        if getattr(self, "day", None):
+            rows = rows.filter(remittance_date=self.day)
+        if self.request.query_params.get("merchant_id"):
+            rows = rows.filter(merchant__merchant_id=self.request.query_params["merchant_id"])
+        return rows

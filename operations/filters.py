@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from transactions.feed import normalise_transaction_id
 
-from .models import OperationKind, OperationOrigin
+from .models import OperationChannel, OperationKind
 
 RESPONSE_CODE_CHOICES = [
     ("00", _("00 done")),
@@ -17,7 +17,10 @@ RESPONSE_CODE_CHOICES = [
     ("24", _("24 incompatible with the status")),
     ("25", _("25 transaction not found")),
     ("40", _("40 not allowed")),
+    ("02", _("02 referral")),
+    ("05", _("05 authorisation refused")),
     ("51", _("51 amount too high")),
+    ("90", _("90 service unavailable")),
     ("94", _("94 number already used that day")),
     ("99", _("99 temporary problem")),
 ]
@@ -41,7 +44,8 @@ class OperationFilter(django_filters.FilterSet):
         label=_("Shop (merchant id)"), field_name="merchant__merchant_id"
     )
     user = django_filters.CharFilter(label=_("User"), field_name="user__username")
-    origin = django_filters.ChoiceFilter(label=_("Origin"), choices=OperationOrigin.choices)
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=OperationChannel.choices)
+    origin = django_filters.CharFilter(label=_("Origin"), field_name="origin")
     response_code = django_filters.ChoiceFilter(
         label=_("Response code"), choices=RESPONSE_CODE_CHOICES
     )

@@ -46,6 +46,21 @@ class DuplicateForm(OperationForm):
             raise forms.ValidationError(_("A transaction id is 1 to 6 digits.")) from None
 
 
+class AdviceForm(forms.Form):
+    """Forcing a referral: the authorisation number the bank gave by phone (an..10)."""
+
+    authorisation_id = forms.RegexField(
+        label=_("Authorisation number given by the bank"),
+        regex=r"^[A-Za-z0-9]{1,10}$",
+        max_length=10,
+        error_messages={"invalid": _("The authorisation number is 1 to 10 letters or digits.")},
+    )
+
+    def __init__(self, *args, currency_code: str, **kwargs):
+        kwargs.pop("initial", None)
+        super().__init__(*args, **kwargs)
+
+
 class ConfirmForm(forms.Form):
     """The confirmation step: what was previewed, in canonical form, and a one-time token."""
 
@@ -54,3 +69,4 @@ class ConfirmForm(forms.Form):
     transaction_id = forms.CharField(required=False, widget=forms.HiddenInput)
     capture_mode = forms.CharField(required=False, widget=forms.HiddenInput)
     capture_day = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    authorisation_id = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)

@@ -10,39 +10,88 @@ from transactions.models import Status, Transaction
 
 
 class OperationKind(models.TextChoices):
+    """The operation codes of Annexe N (transactions.lifecycle says where each is possible)."""
+
     VALIDATE = "VALIDATE", _("Validation")
     CANCEL = "CANCEL", _("Cancellation")
-    REFUND = "REFUND", _("Refund")
+    CREDIT = "CREDIT", _("Refund")
+    ADVICE = "ADVICE", _("Forcing")
     DUPLICATE = "DUPLICATE", _("Duplication")
-    CAPTURE = "CAPTURE", _("Capture")
-    CREDIT = "CREDIT", _("Credit")
-    EXPIRE = "EXPIRE", _("Expiry")
+    DEBIT_CAPTURE = "DEBIT_CAPTURE", _("Sent to the bank (debit)")
+    CREDIT_CAPTURE = "CREDIT_CAPTURE", _("Sent to the bank (credit)")
+    EXPIRED = "EXPIRED", _("Expiry")
+    AUTHOR_BATCH = "AUTHOR_BATCH", _("Taken for authorisation")
+    AUTHOR = "AUTHOR", _("Automatic authorisation")
 
 
-class OperationOrigin(models.TextChoices):
+class OperationChannel(models.TextChoices):
+    """Who did it: a person on the web, an API client, or the nightly batch."""
+
     WEB = "WEB", _("Web")
     API = "API", _("API")
     BATCH = "BATCH", _("Nightly batch")
+
+
+# Sips ans..20 with `| ; : "` forbidden (the merchant's label of an operation).
+ORIGIN_MAX_LENGTH = 20
+
+
+class Remittance(models.Model):
+    """One shop's evening remittance (remise) in one currency: what was sent for the bank to
+    debit (DEBIT_CAPTURE) and to credit (CREDIT_CAPTURE). Its lines are those operations."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="remittances")
+    remittance_date = models.DateField(_("remittance date"))
+    currency_code = models.CharField(_("currency"), max_length=3)
+    debit_count = models.PositiveIntegerField(_("debits"), default=0)
+    debit_amount = models.BigIntegerField(_("debited amount"), default=0)
+    credit_count = models.PositiveIntegerField(_("credits"), default=0)
+    credit_amount = models.BigIntegerField(_("credited amount"), default=0)
+    # DEMO and PRE_PRODUCTION shops' remittances reach no bank (docs/remittances.md).
+    sent_to_bank = models.BooleanField(_("sent to the bank"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("remittance")
+        verbose_name_plural = _("remittances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "remittance_date", "currency_code"],
+                name="remittance_once_per_shop_day_currency",
+            ),
+            models.CheckConstraint(
+                name="remittance_totals_not_negative",
+                condition=Q(debit_amount__gte=0, credit_amount__gte=0),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["remittance_date", "id"], name="remittance_by_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant_id} {self.remittance_date} {self.currency_code}"
 
 
 class Operation(models.Model):
     """One cash-management operation on a transaction, accepted or refused: append-only."""
 
     Kind = OperationKind
-    Origin = OperationOrigin
+    Channel = OperationChannel
 
     transaction = models.ForeignKey(
         Transaction, on_delete=models.PROTECT, related_name="operations"
     )
     # The shop, kept on the row so that journals and scoped lists need no join.
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="operations")
-    kind = models.CharField(_("operation"), max_length=9, choices=OperationKind.choices)
+    kind = models.CharField(_("operation"), max_length=14, choices=OperationKind.choices)
     amount = models.BigIntegerField(_("amount"))
     currency_code = models.CharField(_("currency"), max_length=3)
     response_code = models.CharField(_("response code"), max_length=2)
     status_before = models.CharField(_("status before"), max_length=16, choices=Status.choices)
     status_after = models.CharField(_("status after"), max_length=16, choices=Status.choices)
-    origin = models.CharField(_("origin"), max_length=5, choices=OperationOrigin.choices)
+    channel = models.CharField(_("channel"), max_length=5, choices=OperationChannel.choices)
+    # The merchant's own label of the operation, given through the API (ans..20).
+    origin = models.CharField(_("origin"), max_length=ORIGIN_MAX_LENGTH, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -54,6 +103,10 @@ class Operation(models.Model):
     # For a duplication: the transaction it created.
     new_transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # For DEBIT_CAPTURE and CREDIT_CAPTURE: the remittance that sent it (one of its lines).
+    remittance = models.ForeignKey(
+        Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
     message = models.CharField(_("message"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
@@ -69,8 +122,8 @@ class Operation(models.Model):
                 name="operation_kind_valid", condition=Q(kind__in=[k.value for k in OperationKind])
             ),
             models.CheckConstraint(
-                name="operation_origin_valid",
-                condition=Q(origin__in=[o.value for o in OperationOrigin]),
+                name="operation_channel_valid",
+                condition=Q(channel__in=[o.value for o in OperationChannel]),
             ),
             models.CheckConstraint(
                 name="operation_response_code_2_digits",
@@ -78,7 +131,12 @@ class Operation(models.Model):
             ),
             models.CheckConstraint(
                 name="operation_batch_has_no_user",
-                condition=~Q(origin="BATCH") | Q(user__isnull=True),
+                condition=~Q(channel="BATCH") | Q(user__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="operation_remittance_line_is_a_capture",
+                condition=Q(remittance__isnull=True)
+                | Q(kind__in=["DEBIT_CAPTURE", "CREDIT_CAPTURE"]),
             ),
         ]
         indexes = [

@@ -16,7 +16,8 @@ class OperationTable(tables.Table):
     amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
     response_code = tables.Column(verbose_name=_("Code"))
     status = tables.Column(verbose_name=_("Status before → after"), empty_values=())
-    origin = tables.Column(verbose_name=_("Origin"))
+    channel = tables.Column(verbose_name=_("Channel"))
+    origin = tables.Column(verbose_name=_("Origin"), default="—")
     user = tables.Column(verbose_name=_("User"), accessor="user__username", default="—")
 
     class Meta:
@@ -24,7 +25,7 @@ class OperationTable(tables.Table):
         fields = []
         sequence = [
             "created_at", "merchant", "transaction", "kind", "amount", "response_code",
-            "status", "origin", "user",
+            "status", "channel", "origin", "user",
         ]  # fmt: skip
         orderable = False
         attrs = {"class": "table", "data-testid": "operations-table"}

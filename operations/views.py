@@ -25,8 +25,8 @@ from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
 
 from .filters import OperationFilter
-from .forms import ConfirmForm, DuplicateForm, OperationForm
-from .models import OperationKind, OperationOrigin
+from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
+from .models import OperationChannel, OperationKind
 from .selectors import operations_visible_to
 from .services import OperationRefused, preview
 from .services.idempotency import (
@@ -36,7 +36,7 @@ from .services.idempotency import (
     idempotency_finish,
     request_fingerprint,
 )
-from .services.perform import operation_perform
+from .services.perform import operation_kind, operation_perform
 from .tables import OperationTable
 
 
@@ -59,11 +59,22 @@ def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
 
 def _done_message(operation) -> str:
     t = operation.new_transaction or operation.transaction
-    return _("%(operation)s of %(amount)s done: the transaction is now “%(status)s”.") % {
+    values = {
         "operation": operation.get_kind_display(),
         "amount": format_amount(operation.amount, operation.currency_code),
         "status": Status(t.status).label,
+        "code": operation.response_code,
     }
+    if operation.response_code != "00":
+        # The acquirer refused the fresh authorisation: done, but not accepted.
+        return (
+            _(
+                "%(operation)s of %(amount)s: the authorisation was refused (%(code)s); the "
+                "transaction is now “%(status)s”."
+            )
+            % values
+        )
+    return _("%(operation)s of %(amount)s done: the transaction is now “%(status)s”.") % values
 
 
 def _render(request, template, t, kind, **context):
@@ -82,19 +93,24 @@ def _render(request, template, t, kind, **context):
     )
 
 
+FORMS = {OperationKind.DUPLICATE: DuplicateForm, OperationKind.ADVICE: AdviceForm}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def operate(request, merchant_id, payment_date, transaction_id, kind):
     """GET: the form, amount prefilled with the most allowed. POST: the confirmation step
     (before → after). POST with step=confirm: done once, whatever the number of submits."""
-    kind = kind.upper()
+    kind = operation_kind(kind)
     t = _target(request, merchant_id, payment_date, transaction_id)
-    form_class = DuplicateForm if kind == OperationKind.DUPLICATE else OperationForm
+    form_class = FORMS.get(kind, OperationForm)
     if request.method == "POST" and request.POST.get("step") == "confirm":
         return _confirm(request, t, kind)
     if request.method == "POST":
         form = form_class(request.POST, currency_code=t.currency_code)
         if form.is_valid():
+            if kind == OperationKind.ADVICE:
+                form.cleaned_data["amount"] = t.amount
             try:
                 outcome = preview(t, kind, form.cleaned_data["amount"])
             except OperationRefused as refused:
@@ -107,6 +123,7 @@ def operate(request, merchant_id, payment_date, transaction_id, kind):
                         "transaction_id": form.cleaned_data.get("transaction_id", ""),
                         "capture_mode": form.cleaned_data.get("capture_mode", ""),
                         "capture_day": form.cleaned_data.get("capture_day"),
+                        "authorisation_id": form.cleaned_data.get("authorisation_id", ""),
                     }
                 )
                 return _render(
@@ -142,6 +159,7 @@ def _confirm(request, t: Transaction, kind: str):
         "transaction_id": data["transaction_id"],
         "capture_mode": data["capture_mode"],
         "capture_day": data["capture_day"],
+        "authorisation_id": data["authorisation_id"],
     }
     now = timezone.now()
     try:
@@ -163,8 +181,9 @@ def _confirm(request, t: Transaction, kind: str):
             kind=kind,
             transaction=t,
             user=request.user,
-            origin=OperationOrigin.WEB,
+            channel=OperationChannel.WEB,
             amount=data["amount"],
+            authorisation_id=data["authorisation_id"] or None,
             new_transaction_id=data["transaction_id"] or None,
             capture_mode=data["capture_mode"] or None,
             capture_day=data["capture_day"],
@@ -183,7 +202,7 @@ def _confirm(request, t: Transaction, kind: str):
     else:
         shown = operation.new_transaction or t
         body = {
-            "level": messages.SUCCESS,
+            "level": messages.SUCCESS if operation.response_code == "00" else messages.WARNING,
             "message": _done_message(operation),
             "redirect": shown.get_absolute_url(),
         }
@@ -195,7 +214,8 @@ def _confirm(request, t: Transaction, kind: str):
 PAGE_SIZE = 50
 CSV_COLUMNS = [
     "created_at", "merchant_id", "payment_date", "transaction_id", "kind", "amount",
-    "currency_code", "response_code", "status_before", "status_after", "origin", "user", "message",
+    "currency_code", "response_code", "status_before", "status_after", "channel", "origin", "user",
+    "message",
     "new_transaction_id",
 ]  # fmt: skip
 
@@ -231,6 +251,7 @@ def _csv_rows(queryset):
             o.response_code,
             o.status_before,
             o.status_after,
+            o.channel,
             o.origin,
             o.user.get_username() if o.user_id else "",
             o.message,

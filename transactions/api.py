@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 from gestion.api import error_response
 from merchants.permissions import IsPersonAccount
 
-from . import sips2, sips_codes
+from . import lifecycle, sips2, sips_codes
 from .feed import FeedError, feed_request_schema
 from .filters import ApiTransactionFilter
 from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
@@ -37,6 +38,7 @@ class TransactionSerializer(serializers.ModelSerializer):
     labels = serializers.SerializerMethodField(
         help_text="Each code's meaning (annexes T, F, K, U) in the request's language"
     )
+    possible_operations = serializers.SerializerMethodField()
 
     class Meta:
         model = Transaction
@@ -50,6 +52,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "amount",
             "captured_amount",
             "refunded_amount",
+            "credited_amount",
             "currency_code",
             "capture_mode",
             "capture_day",
@@ -94,10 +97,15 @@ class TransactionSerializer(serializers.ModelSerializer):
             "source",
             "created_at",
             "labels",
+            "possible_operations",
         ]
 
     def get_labels(self, obj) -> dict[str, str]:
         return sips_codes.code_labels(obj)
+
+    def get_possible_operations(self, obj) -> dict[str, int | None]:
+        """Annexe N code → the most it may move now (null: no ceiling), from the lifecycle."""
+        return lifecycle.operations_possible(obj, now=timezone.now())
 
     def get_source(self, obj) -> dict | None:
         if obj.source_id is None:
@@ -124,6 +132,7 @@ class OperationSerializer(serializers.Serializer):
     response_code = serializers.CharField()
     status_before = serializers.CharField()
     status_after = serializers.CharField()
+    channel = serializers.CharField()
     origin = serializers.CharField()
     user = serializers.SerializerMethodField()
     message = serializers.CharField()

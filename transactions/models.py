@@ -10,7 +10,13 @@ from merchants.models import Merchant
 
 
 class Status(models.TextChoices):
+    """The 13 Sips states (Annexe Q); what may happen in each is transactions.lifecycle's."""
+
     TO_VALIDATE = "TO_VALIDATE", _("To validate")
+    TO_REPLAY = "TO_REPLAY", _("To validate with a new authorisation")
+    TO_AUTHORIZE = "TO_AUTHORIZE", _("Waiting for authorisation")
+    WAITING_AUTHOR = "WAITING_AUTHOR", _("Authorisation in progress")
+    REFERRAL = "REFERRAL", _("Waiting for forcing")
     TO_CAPTURE = "TO_CAPTURE", _("To capture")
     CAPTURED = "CAPTURED", _("Captured")
     TO_CREDIT = "TO_CREDIT", _("To credit")
@@ -18,6 +24,7 @@ class Status(models.TextChoices):
     CANCELLED = "CANCELLED", _("Cancelled")
     EXPIRED = "EXPIRED", _("Expired")
     REFUSED = "REFUSED", _("Refused")
+    ENDED = "ENDED", _("Ended")
 
 
 class CaptureMode(models.TextChoices):
@@ -56,7 +63,10 @@ class Transaction(models.Model):
     origin_amount = models.BigIntegerField(_("authorised amount"))
     amount = models.BigIntegerField(_("current amount"))
     captured_amount = models.BigIntegerField(_("captured amount"), default=0)
+    # Refunds accepted (pending ones included); credited_amount: what remittances sent to the
+    # bank of it. refunded − credited is the pending credit, sent at the next remittance.
     refunded_amount = models.BigIntegerField(_("refunded amount"), default=0)
+    credited_amount = models.BigIntegerField(_("credited amount"), default=0)
     currency_code = models.CharField(_("currency"), max_length=3)
 
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
@@ -68,6 +78,8 @@ class Transaction(models.Model):
     )
     capture_day = models.PositiveSmallIntegerField(_("capture delay (days)"), default=0)
     capture_date = models.DateField(_("capture date"), null=True, blank=True)
+    # The remittance that sends the pending credit (set by the first refund waiting for it).
+    credit_date = models.DateField(_("credit date"), null=True, blank=True)
 
     payment_means = models.CharField(_("payment means"), max_length=20, blank=True)
     card_number = models.CharField(_("card number"), max_length=7, blank=True)
@@ -181,6 +193,7 @@ class Transaction(models.Model):
                     amount__gte=0,
                     captured_amount__gte=0,
                     refunded_amount__gte=0,
+                    credited_amount__gte=0,
                 ),
             ),
             models.CheckConstraint(
@@ -194,6 +207,10 @@ class Transaction(models.Model):
             models.CheckConstraint(
                 name="transaction_refunded_within_captured",
                 condition=Q(refunded_amount__lte=F("captured_amount")),
+            ),
+            models.CheckConstraint(
+                name="transaction_credited_within_refunded",
+                condition=Q(credited_amount__lte=F("refunded_amount")),
             ),
             models.CheckConstraint(
                 name="transaction_capture_day_0_99", condition=Q(capture_day__lte=99)
@@ -220,7 +237,16 @@ class Transaction(models.Model):
             # The nightly remittance's rows: only the few not yet final (partial, stays small).
             models.Index(
                 fields=["status", "capture_date"],
-                condition=Q(status__in=["TO_CAPTURE", "TO_CREDIT", "TO_VALIDATE"]),
+                condition=Q(
+                    status__in=[
+                        "TO_CAPTURE",
+                        "TO_VALIDATE",
+                        "TO_REPLAY",
+                        "TO_AUTHORIZE",
+                        "WAITING_AUTHOR",
+                        "REFERRAL",
+                    ]
+                ),
                 name="transaction_remittance_due",
             ),
             # Search (docs/search.md): each criterion a merchant types alone has an index that also
@@ -236,6 +262,12 @@ class Transaction(models.Model):
             # Across many shops (bank staff): recent rows are mostly TO_CAPTURE, so a status
             # filter on the time index alone would read a whole day before the first CAPTURED.
             models.Index(fields=["status", "payment_at", "id"], name="transaction_status_by_time"),
+            # Pending credits, by the remittance that sends them.
+            models.Index(
+                fields=["status", "credit_date"],
+                condition=Q(status="TO_CREDIT"),
+                name="transaction_credit_due",
+            ),
             models.Index(
                 fields=["customer_email", "payment_at", "id"], name="transaction_email_by_time"
             ),

@@ -10,11 +10,10 @@ from django.utils import timezone
 from merchants import keys
 from merchants.models import Merchant, PaymentMeans
 
-from . import sips2
+from . import lifecycle, sips2
 from .feed import FeedError, parse_feed_item
 from .models import (
     AutomaticResponseStatus,
-    CaptureMode,
     Origin,
     SipsRefusal,
     SipsResponse,
@@ -31,24 +30,10 @@ class FeedRejected(Exception):
         self.errors = errors
 
 
-def status_at_creation(*, response_code: str, capture_mode: str) -> str:
-    """docs/domain.md "Statuses": accepted → TO_VALIDATE (VALIDATION) or TO_CAPTURE; anything
-    else → REFUSED."""
-    if response_code != "00":
-        return Status.REFUSED
-    if capture_mode == CaptureMode.VALIDATION:
-        return Status.TO_VALIDATE
-    if capture_mode == CaptureMode.IMMEDIATE:
-        # Annexe V: captured online with the authorisation ("single message").
-        return Status.CAPTURED
-    return Status.TO_CAPTURE
-
-
-def capture_date_at_creation(*, status: str, payment_date: dt.date, capture_day: int):
-    """TO_CAPTURE: the day it will be captured; TO_VALIDATE: the last day it may be validated."""
-    if status == Status.REFUSED:
-        return None
-    return payment_date + dt.timedelta(days=capture_day)
+# The state and last day at creation are the lifecycle's (Annexe G); named here too for callers
+# that build transactions (the feed, duplications).
+status_at_creation = lifecycle.status_at_creation
+capture_date_at_creation = lifecycle.capture_date_at_creation
 
 
 def _already_processed() -> FeedError:
@@ -93,8 +78,11 @@ def check_contract(values: dict, contracts: dict[str, PaymentMeans]) -> None:
 
 def _build(values: dict, merchant: Merchant, **extra) -> Transaction:
     values = {k: v for k, v in values.items() if k != "merchant_id"}
+    # The state at creation is the lifecycle's (Annexe G): by answer, mode and delay.
     status = status_at_creation(
-        response_code=values["response_code"], capture_mode=values["capture_mode"]
+        response_code=values["response_code"],
+        capture_mode=values["capture_mode"],
+        capture_day=values["capture_day"],
     )
     captured = values["amount"] if status == Status.CAPTURED else 0
     return Transaction(

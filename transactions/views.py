@@ -33,7 +33,8 @@ PAGE_SIZES = (25, 50, 100)
 OPERATION_LABELS = [
     (lifecycle.VALIDATE, _("Validate")),
     (lifecycle.CANCEL, _("Cancel")),
-    (lifecycle.REFUND, _("Refund")),
+    (lifecycle.CREDIT, _("Refund")),
+    (lifecycle.ADVICE, _("Force")),
     (lifecycle.DUPLICATE, _("Duplicate")),
 ]
 # Query-string keys that shape the page, not the set of matches.
@@ -176,7 +177,7 @@ def _amounts_left(transaction: Transaction) -> list[tuple[str, int]]:
     labels = {
         lifecycle.VALIDATE: _("Left to validate"),
         lifecycle.CANCEL: _("Left to cancel"),
-        lifecycle.REFUND: _("Left to refund"),
+        lifecycle.CREDIT: _("Left to refund"),
     }
     return [
         (
@@ -209,7 +210,8 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
     if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
         base = transaction.get_absolute_url()
         kinds = dict(OPERATION_LABELS)
-        for kind, maximum in lifecycle.operations_possible(transaction).items():
+        possible = lifecycle.operations_possible(transaction, now=timezone.now())
+        for kind, maximum in possible.items():
             actions.append(
                 {
                     "kind": kind,

@@ -1,33 +1,33 @@
-"""Cash-management operations: validate, cancel, refund, duplicate (docs/domain.md "Operations").
+"""Cash-management operations: validate, cancel, refund (CREDIT), force (ADVICE), duplicate.
 
-Each runs in one durable database transaction with the transaction row locked, re-checks every
-rule of transactions.lifecycle under the lock, and records its Operation row, accepted or refused
-(a refusal leaves status and amounts as they were: status_before == status_after).
+Each runs in one durable database transaction with the transaction row locked, re-checks the
+table of transactions.lifecycle under the lock (docs/lifecycle.md), and records its Operation
+row, accepted or refused (a refusal leaves status and amounts as they were: status_before ==
+status_after). A fresh authorisation (duplication, validation of TO_REPLAY) is the acquirer's
+(operations.acquirer): none available → 90, and nothing changes.
 """
 
 import datetime as dt
-import secrets
+import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction as db
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.csv import FORMULA_STARTS
 from core.dates import PARIS
-from core.money import format_amount
-from core.sips import REFUSAL_CODES
 from merchants.selectors import merchants_visible_to
-from operations.models import Operation, OperationKind, OperationOrigin
+from operations.acquirer import AcquirerUnavailable, Authorisation, authorise
+from operations.models import ORIGIN_MAX_LENGTH, Operation, OperationChannel, OperationKind
 from transactions import lifecycle, sips_codes
-from transactions.feed import FeedError
-from transactions.models import Origin, Transaction
+from transactions.feed import FORBIDDEN_CHARS, FeedError, parse_feed_item
+from transactions.models import Origin, Status, Transaction
 from transactions.services import transaction_create
-
-from .remittance import next_remittance_date
 
 # Amounts are n..12 (Sips): anything longer is an invalid request, never an overflow.
 MAX_AMOUNT = 10**12 - 1
+AUTHORISATION_ID = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
 class OperationRefused(Exception):
@@ -50,24 +50,13 @@ class Preview:
     after: dict
 
 
-def in_remittance_window(now: dt.datetime) -> bool:
-    """22:00–23:00 Paris by default (settings.REMITTANCE_WINDOW): the batch owns the rows."""
-    start, end = (dt.time.fromisoformat(t) for t in settings.REMITTANCE_WINDOW)
-    local = now.astimezone(PARIS).time()
-    return start <= local < end
+in_remittance_window = lifecycle.in_remittance_window
 
 
 def _check_window(now):
-    if in_remittance_window(now):
-        start, end = settings.REMITTANCE_WINDOW
-        raise OperationRefused(
-            code="99",
-            message=_(
-                "No operation is possible during the remittance, from %(start)s to %(end)s "
-                "(Paris time). Please try again later."
-            )
-            % {"start": start, "end": end},
-        )
+    closed = lifecycle.window_refusal(now)
+    if closed is not None:
+        raise OperationRefused(code=closed[0], message=closed[1])
 
 
 def _check_amount_given(amount):
@@ -75,60 +64,57 @@ def _check_amount_given(amount):
         raise OperationRefused(code="12", message=_("The amount must be greater than zero."))
 
 
-def check(t: Transaction, kind: str, amount, *, today: dt.date) -> None:
-    """The rules of `kind` on `t` as it is on the Paris day `today` (lifecycle's table), or
-    OperationRefused."""
-    _check_amount_given(amount)
-    if kind == lifecycle.VALIDATE and t.capture_date is not None and t.capture_date < today:
-        # Past its last validation day it is expired, even if the nightly run has not said so yet.
+def check_origin(origin) -> str:
+    """The merchant's label (Sips ans..20, `| ; : "` forbidden), refused in Sips wording (12)."""
+    if origin is None or origin == "":
+        return ""
+    if not isinstance(origin, str) or not origin.isprintable():
+        raise OperationRefused(code="12", message="ERROR IN CALL PARAMETERS STRUCTURE (origin)")
+    if len(origin) > ORIGIN_MAX_LENGTH:
+        raise OperationRefused(code="12", message=f"ERROR PARAMETER (origin={origin}) TOO LONG")
+    if FORBIDDEN_CHARS & set(origin):
+        raise OperationRefused(code="12", message="ERROR IN CALL PARAMETERS STRUCTURE (origin)")
+    if origin.startswith(FORMULA_STARTS):
+        # The operations journal carries it byte for byte, as the feed's free fields.
         raise OperationRefused(
-            code="24",
-            message=_("The validation period ended on %(date)s: duplicate the transaction.")
-            % {"date": t.capture_date.isoformat()},
+            code="12",
+            message=f"ERROR IN CALL PARAMETERS STRUCTURE (origin starts with {origin[0]})",
         )
-    if t.status in lifecycle.EXHAUSTED_IN.get(kind, ()):
-        raise OperationRefused(
-            code="51",
-            message=_("The amount is too high: at most %(max)s.")
-            % {"max": format_amount(0, t.currency_code)},
-        )
-    if kind == lifecycle.CANCEL and lifecycle.is_validated(t):
-        raise OperationRefused(
-            code="24",
-            message=_("A validated transaction cannot be cancelled: refund it once captured."),
-        )
-    if not lifecycle.is_allowed(t, kind):
-        raise OperationRefused(
-            code="24",
-            message=_("This operation is not possible on a transaction with status “%(status)s”.")
-            % {"status": t.get_status_display()},
-        )
+    return origin
+
+
+def check(t: Transaction, kind: str, amount, *, now: dt.datetime) -> None:
+    """The rules of `kind` on `t` at `now` (lifecycle's table), or OperationRefused."""
+    if kind != lifecycle.ADVICE:
+        _check_amount_given(amount)
+    refused = lifecycle.refusal(t, kind, now=now)
+    if refused is not None:
+        code, message = refused
+        raise OperationRefused(code=code, message=message)
     ceiling = lifecycle.max_amount(t, kind)
-    if ceiling is not None and amount > ceiling:
-        raise OperationRefused(
-            code="51",
-            message=_("The amount is too high: at most %(max)s.")
-            % {"max": format_amount(ceiling, t.currency_code)},
-        )
+    if kind != lifecycle.ADVICE and ceiling is not None and amount > ceiling:
+        raise OperationRefused(code="51", message=lifecycle.too_high(ceiling, t.currency_code))
 
 
 AMOUNT_FIELDS = ("amount", "captured_amount", "refunded_amount")
 
 
 def preview(t: Transaction, kind: str, amount, *, now: dt.datetime | None = None) -> Preview:
-    """The outcome of `kind` on `t`, computed without writing (the web confirmation step)."""
+    """The outcome of `kind` on `t`, computed without writing (the web confirmation step); a
+    TO_REPLAY validation shows its accepted outcome (the acquirer is asked only on confirm)."""
     now = now or timezone.now()
     _check_window(now)
-    check(t, kind, amount, today=now.astimezone(PARIS).date())
-    changes = lifecycle.outcome(t, kind, amount, on_date=next_remittance_date(now))
+    check(t, kind, amount, now=now)
+    changes = lifecycle.outcome(t, kind, amount, on_date=lifecycle.next_remittance_date(now))
     before = {f: getattr(t, f) for f in AMOUNT_FIELDS}
     after = {f: changes.get(f, before[f]) for f in AMOUNT_FIELDS}
     return Preview(t.status, changes.get("status", t.status), before, after)
 
 
 def _record(
-    t, kind, amount, *, code, user, origin, status_before, status_after, now, message="", new=None
-):
+    t, kind, amount, *, code, user, channel, origin, status_before, status_after, now,
+    message="", new=None,
+):  # fmt: skip
     valid = isinstance(amount, int) and not isinstance(amount, bool)
     safe_amount = amount if valid and 0 <= amount <= MAX_AMOUNT else 0
     return Operation.objects.create(
@@ -140,8 +126,9 @@ def _record(
         response_code=code,
         status_before=status_before,
         status_after=status_after,
+        channel=channel,
         origin=origin,
-        user=user if origin != OperationOrigin.BATCH else None,
+        user=user if channel != OperationChannel.BATCH else None,
         new_transaction=new,
         message=str(message)[:255],
         created_at=now,
@@ -161,18 +148,24 @@ def _locked(pk: int, user) -> tuple[Transaction, bool]:
     return rows.get(pk=pk), False
 
 
-def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operation:
+def _operate(kind, *, transaction, amount, user, channel, origin, now, apply) -> Operation:
     now = now or timezone.now()
     refusal = None
+    try:
+        label = check_origin(origin)
+    except OperationRefused as refused:
+        refusal, label = refused, ""
     with db.atomic(durable=True):
         t, may_operate = _locked(transaction.pk, user)
         try:
+            if refusal is not None:
+                raise refusal
             _check_window(now)
             if not may_operate:
                 raise OperationRefused(
                     code="40", message=_("You are not allowed to perform operations on this shop.")
                 )
-            operation = apply(t, now)
+            operation = apply(t, now, label)
         except OperationRefused as refused:
             refusal = refused
             refusal.operation = _record(
@@ -181,7 +174,8 @@ def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operatio
                 amount,
                 code=refused.code,
                 user=user,
-                origin=origin,
+                channel=channel,
+                origin=label,
                 status_before=t.status,
                 status_after=t.status,
                 now=now,
@@ -189,78 +183,134 @@ def _operate(kind, *, transaction, amount, user, origin, now, apply) -> Operatio
             )
     if refusal is not None:
         raise refusal
+    # The row as the service left it, for the caller's answer.
+    operation.transaction = t
     return operation
 
 
-def _amount_operation(kind, *, transaction, amount, user, origin, now):
-    def apply(t: Transaction, now):
-        check(t, kind, amount, today=now.astimezone(PARIS).date())
-        changes = lifecycle.outcome(t, kind, amount, on_date=next_remittance_date(now))
+def _authorise(t: Transaction, amount: int, *, reference: str) -> Authorisation:
+    try:
+        return authorise(
+            merchant=t.merchant,
+            amount=amount,
+            currency_code=t.currency_code,
+            payment_means=t.payment_means,
+            card_reference=f"{t.card_number}|{t.merchant.merchant_id}|{t.payment_date:%Y%m%d}"
+            f"|{t.transaction_id}",
+            reference=reference,
+        )
+    except AcquirerUnavailable:
+        raise OperationRefused(
+            code="90",
+            message=_("Service temporarily unavailable: no acquirer answered. Nothing was done."),
+        ) from None
+
+
+def _amount_operation(kind, *, transaction, amount, user, channel, origin, now, extra=None):
+    def apply(t: Transaction, now, label):
+        check(t, kind, amount, now=now)
         status_before = t.status
+        moved = t.amount if kind == lifecycle.ADVICE else amount
+        changes = lifecycle.outcome(t, kind, moved, on_date=lifecycle.next_remittance_date(now))
+        changes.update(extra or {})
+        code = "00"
+        if kind == lifecycle.VALIDATE and status_before == Status.TO_REPLAY:
+            # Validating a long-delayed payment asks a fresh authorisation (Annexe Q).
+            answer = _authorise(t, amount, reference=f"validate-{t.pk}-{now:%Y%m%d}")
+            code = answer.response_code
+            fresh = lifecycle.authorisation_outcome(t, code, answer.authorisation_id)
+            changes = {**changes, **fresh} if answer.accepted else fresh
+            changes["bank_response_code"] = answer.bank_response_code
         for field, value in changes.items():
             setattr(t, field, value)
         t.save(update_fields=list(changes))
         return _record(
             t,
             kind,
-            amount,
-            code="00",
+            moved,
+            code=code,
             user=user,
-            origin=origin,
+            channel=channel,
+            origin=label,
             status_before=status_before,
             status_after=t.status,
             now=now,
         )
 
     return _operate(
-        kind, transaction=transaction, amount=amount, user=user, origin=origin, now=now, apply=apply
-    )
+        kind, transaction=transaction, amount=amount, user=user, channel=channel, origin=origin,
+        now=now, apply=apply,
+    )  # fmt: skip
 
 
 def transaction_validate(
-    *, transaction: Transaction, amount: int, user, origin: str, now: dt.datetime | None = None
-) -> Operation:
+    *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
+    now: dt.datetime | None = None,
+) -> Operation:  # fmt: skip
     """VALIDATE from TO_VALIDATE, 0 < amount ≤ current amount → TO_CAPTURE, captured at the
     next remittance (that evening's, or tomorrow's after 22:00); the unvalidated remainder is
-    released."""
+    released. From TO_REPLAY the acquirer is asked first: refused → REFUSED with its code."""
     return _amount_operation(
         OperationKind.VALIDATE, transaction=transaction, amount=amount, user=user,
-        origin=origin, now=now,
+        channel=channel, origin=origin, now=now,
     )  # fmt: skip
 
 
 def transaction_cancel(
-    *, transaction: Transaction, amount: int, user, origin: str, now: dt.datetime | None = None
-) -> Operation:
-    """CANCEL from TO_VALIDATE or TO_CAPTURE, 0 < amount ≤ current amount: the amount is
-    reduced; nothing left → CANCELLED."""
+    *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
+    now: dt.datetime | None = None,
+) -> Operation:  # fmt: skip
+    """CANCEL, 0 < amount ≤ current amount, from any state before the remittance takes it
+    (TO_VALIDATE, TO_REPLAY, TO_AUTHORIZE, REFERRAL, TO_CAPTURE validated or not): the amount is
+    lowered, nothing left → CANCELLED. On TO_CREDIT it withdraws the pending credit instead."""
     return _amount_operation(
         OperationKind.CANCEL, transaction=transaction, amount=amount, user=user,
-        origin=origin, now=now,
+        channel=channel, origin=origin, now=now,
     )  # fmt: skip
 
 
 def transaction_refund(
-    *, transaction: Transaction, amount: int, user, origin: str, now: dt.datetime | None = None
-) -> Operation:
-    """REFUND from CAPTURED, 0 < amount ≤ captured − refunded: all refunded → TO_CREDIT
-    (CREDITED at the next remittance), else it stays CAPTURED."""
+    *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
+    now: dt.datetime | None = None,
+) -> Operation:  # fmt: skip
+    """CREDIT from CAPTURED or TO_CREDIT, 0 < amount ≤ captured − refunded → TO_CREDIT: the
+    credit is sent to the bank at the next remittance (CREDIT_CAPTURE), then CREDITED if refunded
+    in full, else CAPTURED."""
     return _amount_operation(
-        OperationKind.REFUND, transaction=transaction, amount=amount, user=user,
-        origin=origin, now=now,
+        OperationKind.CREDIT, transaction=transaction, amount=amount, user=user,
+        channel=channel, origin=origin, now=now,
     )  # fmt: skip
 
 
-def simulated_authorisation(amount: int) -> str:
-    """The Sips demo's rule: the amount's last two digits, when they are a refusal code, are
-    the answer (…05 → 05 refused); anything else is accepted (00)."""
-    code = f"{amount % 100:02d}"
-    return code if code in REFUSAL_CODES else "00"
+def transaction_advice(
+    *, transaction: Transaction, authorisation_id, user, channel: str, origin: str = "",
+    now: dt.datetime | None = None,
+) -> Operation:  # fmt: skip
+    """ADVICE (forcing) of a REFERRAL with the authorisation number the bank gave by phone
+    (an..10), until its last day (creation + 30 days + delay) → TO_CAPTURE."""
+    valid = isinstance(authorisation_id, str) and AUTHORISATION_ID.fullmatch(authorisation_id)
+    if not valid:
+
+        def refuse(t, now, label):
+            check(t, OperationKind.ADVICE, None, now=now)
+            raise OperationRefused(
+                code="12",
+                message=_("The authorisation number is 1 to 10 letters or digits."),
+            )
+
+        return _operate(
+            OperationKind.ADVICE, transaction=transaction, amount=transaction.amount, user=user,
+            channel=channel, origin=origin, now=now, apply=refuse,
+        )  # fmt: skip
+    return _amount_operation(
+        OperationKind.ADVICE, transaction=transaction, amount=None, user=user, channel=channel,
+        origin=origin, now=now, extra={"authorisation_id": authorisation_id},
+    )  # fmt: skip
 
 
-def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_day, now) -> dict:
+def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_day, now,
+                    answer: Authorisation) -> dict:  # fmt: skip
     local = now.astimezone(PARIS)
-    response_code = simulated_authorisation(amount)
     item = {
         "merchant_id": src.merchant.merchant_id,
         "transaction_id": new_id,
@@ -271,12 +321,14 @@ def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_d
         "capture_day": src.capture_day if capture_day is None else capture_day,
         "payment_means": src.payment_means,
         "card_number": src.card_number,
-        "response_code": response_code,
+        "response_code": answer.response_code,
         # Only a code the card network's table of annexe F knows (17, 75 are Sips' own).
         "bank_response_code": (
-            response_code if response_code in sips_codes.bank_table(src.payment_means) else ""
+            answer.bank_response_code
+            if answer.bank_response_code in sips_codes.bank_table(src.payment_means)
+            else ""
         ),
-        "authorisation_id": f"{secrets.randbelow(10**6):06d}" if response_code == "00" else "",
+        "authorisation_id": answer.authorisation_id if answer.accepted else "",
         "payment_date": f"{local:%Y%m%d}",
         "payment_time": f"{local:%H%M%S}",
         "customer_id": src.customer_id,
@@ -289,41 +341,58 @@ def _duplicate_item(src: Transaction, *, amount, new_id, capture_mode, capture_d
     return {k: v for k, v in item.items() if v not in ("", None)}
 
 
+def _number_taken(src: Transaction, number: str, now) -> bool:
+    return Transaction.objects.filter(
+        merchant_id=src.merchant_id,
+        payment_date=now.astimezone(PARIS).date(),
+        transaction_id=number,
+    ).exists()
+
+
 def transaction_duplicate(
     *,
     transaction: Transaction,
     amount: int,
     new_transaction_id,
     user,
-    origin: str,
+    channel: str,
+    origin: str = "",
     capture_mode: str | None = None,
     capture_day: int | None = None,
     now: dt.datetime | None = None,
 ) -> Operation:
     """DUPLICATE any transaction with a card on file: a new transaction of `amount` today, made
-    through the feed's validation, new (simulated) authorisation, automatic response UNDEFINED,
+    through the feed's rules, authorised by the shop's acquirer (its answer is the operation's:
+    05 refused is not 00; none available → 90, nothing created), automatic response UNDEFINED,
     linked to its source; a number already used today by the shop is refused with 94."""
 
-    def apply(src: Transaction, now):
-        _check_amount_given(amount)
-        if not lifecycle.can_duplicate(src):
-            raise OperationRefused(
-                code="24", message=_("This transaction has no card on file to duplicate.")
-            )
+    def apply(src: Transaction, now, label):
+        check(src, OperationKind.DUPLICATE, amount, now=now)
         if isinstance(capture_day, bool) or not (
             capture_day is None or (isinstance(capture_day, int) and 0 <= capture_day <= 99)
         ):
             raise OperationRefused(
                 code="12", message=_("The capture delay must be between 0 and 99 days.")
             )
-        item = _duplicate_item(
-            src,
-            amount=amount,
-            new_id=new_transaction_id,
-            capture_mode=capture_mode,
-            capture_day=capture_day,
-            now=now,
+        asked = {"amount": amount, "new_id": new_transaction_id, "capture_mode": capture_mode,
+                 "capture_day": capture_day, "now": now}  # fmt: skip
+        # The feed's grammar and the number's freedom first: never an authorisation for nothing.
+        try:
+            number = parse_feed_item(
+                _duplicate_item(src, **asked, answer=Authorisation("00", "00", "0"))
+            )["transaction_id"]
+        except FeedError as error:
+            raise OperationRefused(code="12", message=error.message) from None
+        if _number_taken(src, number, now):
+            raise OperationRefused(
+                code="94",
+                message=_("Transaction number %(id)s is already used today by this shop.")
+                % {"id": str(new_transaction_id)},
+            )
+        answer = _authorise(
+            src, amount, reference=f"duplicate-{src.merchant_id}-{now:%Y%m%d}-{number}"
         )
+        item = _duplicate_item(src, **asked, answer=answer)
         try:
             new = transaction_create(item=item, origin=Origin.DUPLICATION, source=src, user=user)
         except FeedError as error:
@@ -334,25 +403,26 @@ def transaction_duplicate(
                     % {"id": str(new_transaction_id)},
                 ) from None
             raise OperationRefused(code="12", message=error.message) from None
-        operation = _record(
+        return _record(
             src,
             OperationKind.DUPLICATE,
             amount,
-            code="00",
+            code=answer.response_code,
             user=user,
-            origin=origin,
+            channel=channel,
+            origin=label,
             status_before=src.status,
             status_after=src.status,
             now=now,
             new=new,
         )
-        return operation
 
     return _operate(
         OperationKind.DUPLICATE,
         transaction=transaction,
         amount=amount,
         user=user,
+        channel=channel,
         origin=origin,
         now=now,
         apply=apply,

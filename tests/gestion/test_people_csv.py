@@ -75,7 +75,7 @@ def test_the_operations_export_neutralises_formulas(operator_client):
         t = make_transaction(shop, status=Status.CAPTURED, captured_amount=10000)
         user.username = "-evil"
         user.save()
-        transaction_refund(transaction=t, amount=100, user=user, origin="WEB")
+        transaction_refund(transaction=t, amount=100, user=user, channel="WEB")
 
         rows = _rows(client.get("/operations/?export=csv"))
 
@@ -96,11 +96,13 @@ def test_a_journal_never_carries_a_formula_unescaped():
         rows=[
             (
                 1, dt.date(2026, 11, 26), "000001", dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC),
-                "REFUND", 100, "978", "00", "WEB", "CAPTURED", "CAPTURED", "+evil", None, "=2+5",
+                "CREDIT", 100, "978", "00", "WEB", "-old", "CAPTURED", "TO_CREDIT", "+evil", None,
+                "=2+5",
             )
         ],
     )  # fmt: skip
 
     line = text.splitlines()[2].split(";")
-    assert line[12] == "'+evil"
-    assert line[14] == "'=2+5"
+    assert line[10] == "'-old"  # an origin stored before the rule that refuses it
+    assert line[13] == "'+evil"
+    assert line[15] == "'=2+5"

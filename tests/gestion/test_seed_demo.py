@@ -72,7 +72,7 @@ def test_seed_demo_creates_the_demo_world(db):
     # Each transaction's amounts agree with the operations that brought it there.
     for t in Transaction.objects.filter(status=Status.CREDITED)[:20]:
         kinds = list(t.operations.order_by("created_at").values_list("kind", flat=True))
-        assert kinds[-2:] == ["REFUND", "CREDIT"]
+        assert kinds[-2:] == ["CREDIT", "CREDIT_CAPTURE"]
         assert t.refunded_amount == t.captured_amount
 
 
@@ -147,3 +147,17 @@ def test_seed_demo_with_debug_off_never_sets_a_known_password(db, settings):
     assert people.count() > 1
     assert not any(user.has_usable_password() for user in people)
     assert not TOTPDevice.objects.exists()
+
+
+def test_the_demo_history_has_its_evening_remittances(db):
+    from django.db.models import Sum
+
+    from operations.models import Operation, Remittance
+
+    call_command("seed_demo", transactions=300)
+
+    lines = Operation.objects.filter(kind__in=["DEBIT_CAPTURE", "CREDIT_CAPTURE"])
+    assert lines.exists() and not lines.filter(remittance__isnull=True).exists()
+    totals = Remittance.objects.aggregate(d=Sum("debit_amount"), c=Sum("credit_amount"))
+    assert totals["d"] == sum(lines.filter(kind="DEBIT_CAPTURE").values_list("amount", flat=True))
+    assert totals["c"] == sum(lines.filter(kind="CREDIT_CAPTURE").values_list("amount", flat=True))

@@ -33,7 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 RIGHTS = ("public", "login", "view", "operate", "manage_users", "bank", "payment_server")
-KINDS = ("transaction", "operation", "journal", "user", "shop", "shop_settings", "none")
+KINDS = (
+    "transaction", "operation", "journal", "remittance", "user", "shop", "shop_settings", "none",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ DEFAULT_KWARGS: dict[str, Callable] = {
     "shop": lambda t: {"merchant_id": t.merchant.merchant_id},
     "shop_settings": lambda t: {"merchant_id": t.merchant.merchant_id},
     "journal": lambda t: {"pk": journal_of(t.merchant).pk},
+    "remittance": lambda t: {"pk": t.remittance.pk},
 }
 
 _public = Route(read="public", write="public")
@@ -168,6 +171,11 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda t: {**transaction_kwargs(t), "kind": "refund"},
         data=lambda t: {"amount": 100},
     ),
+    # ---- evening remittances
+    "operations:remittances": Route(read="view"),
+    "operations:remittances-csv": Route(read="view"),
+    "operations:remittance": Route(kind="remittance", read="view"),
+    "api-remittances": Route(read="view"),
     # ---- daily journals (docs/journals.md)
     "journals:list": Route(read="view"),
     "journals:download": Route(kind="journal", read="view"),

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 
 from merchants.models import Access, Merchant, User
-from operations.models import Operation, OperationKind, OperationOrigin
+from operations.models import Operation, OperationChannel, OperationKind, Remittance
 from tests.factories import UserFactory, api_key, grant, make_group, make_merchant, make_transaction
 from transactions.models import Status, Transaction
 
@@ -40,6 +40,7 @@ SEEING_RIGHT = {
     "transaction": "view",
     "operation": "view",
     "journal": "view",
+    "remittance": "view",
     "shop": "view",
     "shop_settings": "manage_users",  # a shop setting its user administrators change
     "user": "manage_users",
@@ -55,6 +56,7 @@ class Target:
     transaction: Transaction
     operation: Operation
     user: User
+    remittance: Remittance
 
 
 @dataclass
@@ -81,20 +83,29 @@ def build_world() -> World:
             captured_amount=10000,
             order_id=f"ORDER-{placement.upper()}-W{n}",
         )
+        remittance = Remittance.objects.create(
+            merchant=shop,
+            remittance_date=tr.payment_date,
+            currency_code=tr.currency_code,
+            debit_count=1,
+            debit_amount=tr.amount,
+            sent_to_bank=False,
+        )
         operation = Operation.objects.create(
             transaction=tr,
             merchant=shop,
-            kind=OperationKind.CAPTURE,
+            remittance=remittance,
+            kind=OperationKind.DEBIT_CAPTURE,
             amount=tr.amount,
             currency_code=tr.currency_code,
             response_code="00",
             status_before=Status.TO_CAPTURE,
             status_after=Status.CAPTURED,
-            origin=OperationOrigin.BATCH,
+            channel=OperationChannel.BATCH,
         )
         staff = UserFactory(username=f"staff-{placement}-{n}")
         grant(staff, Access.Role.CONSULTER, merchant=shop)
-        targets[placement] = Target(placement, shop, tr, operation, staff)
+        targets[placement] = Target(placement, shop, tr, operation, staff, remittance)
     actors: dict[str, User | None] = {
         "consulter": UserFactory(username=f"consulter-{n}"),
         "operator": UserFactory(username=f"operator-{n}"),

@@ -17,7 +17,7 @@ def at(hour, minute=0, second=0, day=DAY):
     return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=PARIS)
 
 
-def make_op(transaction, kind, amount, before, after, *, origin="WEB", user=None, code="00", **kw):
+def make_op(transaction, kind, amount, before, after, *, channel="WEB", user=None, code="00", **kw):
     return Operation.objects.create(
         transaction=transaction,
         merchant=transaction.merchant,
@@ -27,7 +27,7 @@ def make_op(transaction, kind, amount, before, after, *, origin="WEB", user=None
         response_code=code,
         status_before=before,
         status_after=after,
-        origin=origin,
+        channel=channel,
         user=user,
         **kw,
     )
@@ -107,12 +107,13 @@ def scripted_day(shop):
             "TO_CAPTURE",
             "TO_CAPTURE",
             user=operator,
-            origin="API",
+            channel="API",
+            origin="CAISSE-12",
             created_at=at(15, 5),
         ),
         make_op(
             t4,
-            "REFUND",
+            "CREDIT",
             5000,
             "CAPTURED",
             "CAPTURED",
@@ -120,7 +121,7 @@ def scripted_day(shop):
             code="51",
             created_at=at(15, 10),
         ),
-        make_op(t4, "REFUND", 1000, "CAPTURED", "CAPTURED", user=operator, created_at=at(15, 11)),
+        make_op(t4, "CREDIT", 1000, "CAPTURED", "TO_CREDIT", user=operator, created_at=at(15, 11)),
         make_op(
             t1,
             "DUPLICATE",
@@ -132,10 +133,26 @@ def scripted_day(shop):
             created_at=at(15, 20),
         ),
         make_op(
-            t1, "CAPTURE", 1000, "TO_CAPTURE", "CAPTURED", origin="BATCH", created_at=at(23, 30)
+            t1,
+            "DEBIT_CAPTURE",
+            1000,
+            "TO_CAPTURE",
+            "CAPTURED",
+            channel="BATCH",
+            created_at=at(23, 30),
         ),
-        make_op(t4, "CREDIT", 1000, "CAPTURED", "CAPTURED", origin="BATCH", created_at=at(23, 31)),
-        make_op(t6, "EXPIRE", 300, "TO_VALIDATE", "EXPIRED", origin="BATCH", created_at=at(23, 32)),
+        make_op(
+            t4,
+            "CREDIT_CAPTURE",
+            1000,
+            "TO_CREDIT",
+            "CAPTURED",
+            channel="BATCH",
+            created_at=at(23, 31),
+        ),
+        make_op(
+            t6, "EXPIRED", 300, "TO_VALIDATE", "EXPIRED", channel="BATCH", created_at=at(23, 32)
+        ),
         make_op(
             t2,
             "CANCEL",

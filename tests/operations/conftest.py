@@ -22,6 +22,18 @@ def in_status(merchant, status: str, amount: int = 10000, **fields):
         values["captured_amount"] = amount
     if status in (Status.TO_CREDIT, Status.CREDITED):
         values["refunded_amount"] = amount
+    if status == Status.CREDITED:
+        values["credited_amount"] = amount
+    if status == Status.TO_CREDIT:
+        values["credit_date"] = NOW.date()
+    if status in (Status.TO_VALIDATE, Status.TO_REPLAY):
+        values["capture_mode"] = "VALIDATION"
+    if status in (Status.TO_REPLAY, Status.TO_AUTHORIZE, Status.WAITING_AUTHOR):
+        # A delay past the authorisation's life (Annexe G): ends 10 days after the payment.
+        values["capture_day"] = 10
+        values["capture_date"] = (NOW - dt.timedelta(hours=2)).date() + dt.timedelta(days=10)
+    if status == Status.REFERRAL:
+        values.update(response_code="02", capture_date=NOW.date() + dt.timedelta(days=30))
     if status == Status.CANCELLED:
         values.update(amount=0, origin_amount=amount)
     values.setdefault("payment_at", NOW - dt.timedelta(hours=2))
@@ -39,3 +51,13 @@ def operator(merchant):
     user = UserFactory(username="operator")
     grant(user, "OPERATOR", merchant=merchant)
     return user
+
+
+def shop_in(environment: str):
+    """A shop moved to `environment` by bank staff after its creation (as in the console)."""
+    from merchants.models import Merchant
+
+    shop = make_merchant()
+    Merchant.objects.filter(pk=shop.pk).update(environment=environment)
+    shop.refresh_from_db()
+    return shop

@@ -48,17 +48,21 @@ def test_a_partial_refund_answers_00_with_the_operation_and_the_transaction(
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["response_code"] == "00"
-    assert body["operation"]["kind"] == "REFUND"
+    assert body["operation"]["kind"] == "CREDIT"
     assert body["operation"]["amount"] == 1050
-    assert body["operation"]["origin"] == "API"
+    assert (body["operation"]["channel"], body["operation"]["origin"]) == ("API", "")
     assert body["operation"]["user"] == "operator"
     assert (body["operation"]["status_before"], body["operation"]["status_after"]) == (
-        "CAPTURED", "CAPTURED",
+        "CAPTURED", "TO_CREDIT",
     )  # fmt: skip
     assert body["transaction"]["transaction_id"] == t.transaction_id
     assert (body["transaction"]["refunded_amount"], body["transaction"]["status"]) == (
-        1050, "CAPTURED",
+        1050, "TO_CREDIT",
     )  # fmt: skip
+    # Still possible: a further refund up to what is left, or withdrawing the pending credit.
+    assert body["transaction"]["possible_operations"] == {
+        "CANCEL": 1050, "CREDIT": 8950, "DUPLICATE": None,
+    }  # fmt: skip
 
 
 def test_a_duplicate_answers_with_the_new_transaction(api, merchant):
@@ -182,7 +186,7 @@ def test_a_failure_after_the_operation_committed_keeps_the_key_so_a_retry_refund
     assert again.json()["response_code"] == "00"
     t.refresh_from_db()
     assert t.refunded_amount == 1000
-    assert Operation.objects.filter(transaction=t, kind="REFUND").count() == 1
+    assert Operation.objects.filter(transaction=t, kind="CREDIT").count() == 1
 
 
 def test_a_refusal_is_replayed_too(api, merchant):

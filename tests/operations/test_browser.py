@@ -14,6 +14,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CAPTURED = ("Remisée", "Captured")
+# A refund waits as a pending credit until the evening's remittance sends it.
+TO_CREDIT = ("À créditer", "To credit")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -48,7 +50,7 @@ def test_operator_refunds_part_of_a_captured_transaction(live_server, merchant, 
         page.click("button[name=step][value=preview]")
         before_after = page.get_by_test_id("before-after")
         assert "12,50" in before_after.inner_text()
-        assert page.get_by_test_id("status-after").inner_text() in CAPTURED
+        assert page.get_by_test_id("status-after").inner_text() in TO_CREDIT
 
         landed = page.expect_navigation()
         with landed as navigation:
@@ -59,7 +61,7 @@ def test_operator_refunds_part_of_a_captured_transaction(live_server, merchant, 
             # read the result where this branch shows it: the transaction's operation page.
             page.goto(f"{detail}refund/")
             text = page.locator("main").inner_text()
-            assert page.get_by_test_id("status").inner_text() in CAPTURED
+            assert page.get_by_test_id("status").inner_text() in TO_CREDIT
             assert page.get_by_test_id("captured-amount").inner_text() == "100,00\u00a0€"
             assert page.get_by_test_id("refunded-amount").inner_text() == "12,50\u00a0€"
             assert page.get_by_test_id("amount").inner_text() == "100,00\u00a0€"
@@ -69,8 +71,8 @@ def test_operator_refunds_part_of_a_captured_transaction(live_server, merchant, 
         message = page.locator(".messages").inner_text()
         assert "12,50\u00a0€" in message
         assert "Remboursement" in message or "Refund" in message
-        assert any(word in text for word in CAPTURED)
+        assert any(word in text for word in TO_CREDIT)
         assert "12,50\u00a0€" in text and "100,00\u00a0€" in text
         browser.close()
     t.refresh_from_db()
-    assert (t.status, t.refunded_amount) == (Status.CAPTURED, 1250)
+    assert (t.status, t.refunded_amount) == (Status.TO_CREDIT, 1250)

@@ -43,7 +43,7 @@ def test_the_dispatch_fans_out_one_task_per_shop_and_a_worker_does_them_all():
         # The dispatch runs here; the per-shop tasks it enqueues go through Redis to the worker.
         fanned_out = remittance_dispatch.apply(kwargs={"run_date": day.isoformat()}).get()
         wait_until(
-            lambda: Operation.objects.filter(kind="CAPTURE").count() >= len(due),
+            lambda: Operation.objects.filter(kind="DEBIT_CAPTURE").count() >= len(due),
             what="every shop's captures",
         )
 
@@ -52,4 +52,4 @@ def test_the_dispatch_fans_out_one_task_per_shop_and_a_worker_does_them_all():
     for t in due:
         t.refresh_from_db()
         assert t.status == Status.CAPTURED
-    assert Operation.objects.filter(kind="CAPTURE", origin="BATCH").count() == 6
+    assert Operation.objects.filter(kind="DEBIT_CAPTURE", channel="BATCH").count() == 6

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from operations.models import Operation
+from operations.models import Operation, Remittance
 from operations.services import (
     OperationRefused,
     remittance_run,
@@ -50,7 +50,7 @@ def test_twenty_refunds_of_ten_on_a_hundred_accept_exactly_ten(merchant, operato
     t = in_status(merchant, Status.CAPTURED, amount=10000)
 
     def refund():
-        return transaction_refund(transaction=t, amount=1000, user=operator, origin="API")
+        return transaction_refund(transaction=t, amount=1000, user=operator, channel="API")
 
     codes = race(*[refund] * 20)
 
@@ -62,24 +62,96 @@ def test_twenty_refunds_of_ten_on_a_hundred_accept_exactly_ten(merchant, operato
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_cancel_and_validate_of_the_full_amount_exactly_one_wins(merchant, operator, attempt):
+def test_cancels_and_a_validation_in_parallel_never_cancel_more_than_the_amount(
+    merchant, operator, attempt
+):
     t = in_status(merchant, Status.TO_VALIDATE, amount=10000)
 
     def cancel():
-        return transaction_cancel(transaction=t, amount=10000, user=operator, origin="WEB")
+        return transaction_cancel(transaction=t, amount=3000, user=operator, channel="WEB")
 
     def validate():
-        return transaction_validate(transaction=t, amount=10000, user=operator, origin="API")
+        return transaction_validate(transaction=t, amount=6000, user=operator, channel="API")
 
-    codes = race(cancel, validate)
+    race(validate, *[cancel] * 5)
 
-    assert sorted(codes) == ["00", "24"]
+    # Replayed in the order the row lock let them through, the accepted operations explain the
+    # final amount, and no step ever went below zero.
+    amount = 10000
+    for op in Operation.objects.filter(transaction=t, response_code="00").order_by("id"):
+        amount = op.amount if op.kind == "VALIDATE" else amount - op.amount
+        assert amount >= 0
     t.refresh_from_db()
-    if codes[0] == "00":
-        assert (t.status, t.amount) == (Status.CANCELLED, 0)
-    else:
-        assert (t.status, t.amount) == (Status.TO_CAPTURE, 10000)
-    assert Operation.objects.filter(transaction=t, response_code="00").count() == 1
+    assert t.amount == amount >= 0
+    cancelled = sum(
+        Operation.objects.filter(transaction=t, kind="CANCEL", response_code="00").values_list(
+            "amount", flat=True
+        )
+    )
+    assert cancelled <= 10000
+    assert t.status == (Status.CANCELLED if amount == 0 else t.status)
+
+
+def test_twenty_partial_refunds_racing_the_remittance_credit_the_bank_exactly_once(
+    merchant, operator
+):
+    """The remittance runs while refunds commit: whatever it took tonight and what the next run
+    takes, the bank is credited exactly what was refunded, each refund once."""
+    ts = [in_status(merchant, Status.CAPTURED, amount=10000) for _ in range(2)]
+    before_window = paris(2026, 11, 26, 21, 59, 59)
+
+    def refund(t):
+        return lambda: transaction_refund(
+            transaction=t, amount=700, user=operator, channel="API", now=before_window
+        )
+
+    def remit():
+        return remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22))["CREDIT_CAPTURE"]
+
+    race(*[refund(ts[i % 2]) for i in range(20)], remit)
+    remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22, 30))
+
+    for t in ts:
+        t.refresh_from_db()
+        refunds = Operation.objects.filter(transaction=t, kind="CREDIT", response_code="00")
+        sent = Operation.objects.filter(transaction=t, kind="CREDIT_CAPTURE")
+        refunded = sum(o.amount for o in refunds)
+        assert refunded == t.refunded_amount == 7000
+        assert sum(o.amount for o in sent) == refunded == t.credited_amount
+        assert t.status == Status.CAPTURED
+    record = Remittance.objects.get(merchant=merchant, remittance_date=NOW.date())
+    assert record.credit_amount == 14000
+    assert record.credit_count == record.lines.count()
+
+
+def test_a_pending_credit_cancelled_while_the_remittance_runs_is_sent_or_withdrawn_never_both(
+    merchant, operator
+):
+    ts = [in_status(merchant, Status.CAPTURED) for _ in range(20)]
+    for t in ts:
+        transaction_refund(transaction=t, amount=2500, user=operator, channel="WEB", now=NOW)
+    at = paris(2026, 11, 26, 21, 59, 59)
+
+    def cancel_all():
+        for t in reversed(ts):
+            try:
+                transaction_cancel(transaction=t, amount=2500, user=operator, channel="WEB", now=at)
+            except OperationRefused:
+                pass
+
+    race(cancel_all, lambda: remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22)))
+
+    for t in ts:
+        t.refresh_from_db()
+        sent = sum(
+            Operation.objects.filter(transaction=t, kind="CREDIT_CAPTURE").values_list(
+                "amount", flat=True
+            )
+        )
+        withdrawn = Operation.objects.filter(transaction=t, kind="CANCEL", response_code="00")
+        assert (sent, withdrawn.exists()) in {(2500, False), (0, True)}
+        assert t.credited_amount == sent and t.refunded_amount == sent
+        assert t.status == Status.CAPTURED
 
 
 def test_the_remittance_and_an_operator_on_the_same_rows_never_both_apply(merchant, operator):
@@ -90,14 +162,16 @@ def test_the_remittance_and_an_operator_on_the_same_rows_never_both_apply(mercha
         codes = set()
         for t in reversed(ts):
             try:
-                transaction_cancel(transaction=t, amount=10000, user=operator, origin="WEB", now=at)
+                transaction_cancel(
+                    transaction=t, amount=10000, user=operator, channel="WEB", now=at
+                )
                 codes.add("00")
             except OperationRefused as refused:
                 codes.add(refused.code)
         return ",".join(sorted(codes))
 
     def remit():
-        return remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22))["CAPTURE"]
+        return remittance_run(run_date=NOW.date(), now=paris(2026, 11, 26, 22))["DEBIT_CAPTURE"]
 
     race(cancel_all, remit)
 
@@ -111,8 +185,12 @@ def test_the_remittance_and_an_operator_on_the_same_rows_never_both_apply(mercha
         if t.status == Status.CANCELLED:
             assert kinds == {"CANCEL"} and t.captured_amount == 0
         else:
-            assert t.status == Status.CAPTURED and kinds == {"CAPTURE"}
+            assert t.status == Status.CAPTURED and kinds == {"DEBIT_CAPTURE"}
             assert t.captured_amount == 10000
+    captured = [t for t in ts if t.status == Status.CAPTURED]
+    if captured:
+        record = Remittance.objects.get(merchant=merchant, remittance_date=NOW.date())
+        assert (record.debit_count, record.debit_amount) == (len(captured), 10000 * len(captured))
 
 
 def test_a_double_submit_at_the_same_instant_performs_once(merchant, operator):

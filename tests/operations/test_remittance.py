@@ -48,7 +48,7 @@ def test_the_remittance_at_22_paris_on_the_days_clocks_change(merchant, operator
     w = world(merchant, day)
     # Refunded in full at 21:59 Paris that evening: credited tonight.
     transaction_refund(
-        transaction=w["credit"], amount=10000, user=operator, origin="WEB",
+        transaction=w["credit"], amount=10000, user=operator, channel="WEB",
         now=start_utc - dt.timedelta(minutes=1),
     )  # fmt: skip
 
@@ -69,12 +69,12 @@ def test_the_remittance_at_22_paris_on_the_days_clocks_change(merchant, operator
         "credit": Status.CREDITED,
     }
     assert w["capture"].captured_amount == 4200
-    ops = Operation.objects.filter(origin="BATCH", created_at=start_utc)
+    ops = Operation.objects.filter(channel="BATCH", created_at=start_utc)
     assert sorted((o.kind, o.transaction_id, o.amount) for o in ops) == sorted(
         [
-            ("CAPTURE", w["capture"].pk, 4200),
-            ("EXPIRE", w["expire"].pk, 10000),
-            ("CREDIT", w["credit"].pk, 10000),
+            ("DEBIT_CAPTURE", w["capture"].pk, 4200),
+            ("EXPIRED", w["expire"].pk, 10000),
+            ("CREDIT_CAPTURE", w["credit"].pk, 10000),
         ]
     )
     assert all(o.user_id is None and o.response_code == "00" for o in ops)
@@ -98,8 +98,11 @@ def test_running_it_twice_changes_nothing_more(merchant):
 
     second = remittance_run(run_date=day, now=paris(2026, 11, 26, 22, 5))
 
-    assert first == {"CAPTURE": 2, "CREDIT": 0, "EXPIRE": 1}
-    assert second == {"CAPTURE": 0, "CREDIT": 0, "EXPIRE": 0}
+    nothing = dict.fromkeys(
+        ["AUTHOR_BATCH", "AUTHOR", "EXPIRED", "DEBIT_CAPTURE", "CREDIT_CAPTURE"], 0
+    )
+    assert first == {**nothing, "DEBIT_CAPTURE": 2, "EXPIRED": 1}
+    assert second == nothing
     assert statuses(w) == after_first
     assert Operation.objects.count() == count
     assert merchants_due(run_date=day) == []
@@ -119,7 +122,7 @@ def test_a_late_run_for_yesterday_leaves_what_happened_today_for_tonight(merchan
     yesterday = dt.date(2026, 11, 25)
     t = in_status(merchant, Status.CAPTURED, payment_at=paris(2026, 11, 20, 10))
     transaction_refund(
-        transaction=t, amount=10000, user=operator, origin="WEB", now=paris(2026, 11, 26, 9)
+        transaction=t, amount=10000, user=operator, channel="WEB", now=paris(2026, 11, 26, 9)
     )
 
     remittance_run(run_date=yesterday, now=paris(2026, 11, 26, 10))
@@ -142,7 +145,7 @@ def test_a_validation_after_the_window_goes_with_the_next_remittance_even_if_ton
         capture_date=dt.date(2026, 11, 29),
     )
     transaction_validate(
-        transaction=t, amount=10000, user=operator, origin="WEB", now=paris(2026, 11, 26, 23, 30)
+        transaction=t, amount=10000, user=operator, channel="WEB", now=paris(2026, 11, 26, 23, 30)
     )
     t.refresh_from_db()
     assert t.capture_date == dt.date(2026, 11, 27)
@@ -163,7 +166,7 @@ def test_a_partly_cancelled_transaction_is_captured_for_what_is_left(merchant, o
     day = dt.date(2026, 11, 26)
     t = in_status(merchant, Status.TO_CAPTURE, payment_at=paris(2026, 11, 26, 9), capture_date=day)
     transaction_cancel(
-        transaction=t, amount=2500, user=operator, origin="WEB", now=paris(2026, 11, 26, 10)
+        transaction=t, amount=2500, user=operator, channel="WEB", now=paris(2026, 11, 26, 10)
     )
 
     remittance_run(run_date=day, now=paris(2026, 11, 26, 22))

@@ -1,4 +1,5 @@
-"""docs/domain.md's operations table, cell by cell: accepted or refused, code, status, amounts."""
+"""The operations, service by service: accepted and refused, code, status and amounts (the
+whole table cell by cell is tests/operations/test_lifecycle_table.py)."""
 
 import datetime as dt
 
@@ -21,17 +22,20 @@ ALL = list(Status.values)
 SERVICES = {
     "VALIDATE": transaction_validate,
     "CANCEL": transaction_cancel,
-    "REFUND": transaction_refund,
+    "CREDIT": transaction_refund,
 }
 ALLOWED = {
-    "VALIDATE": {Status.TO_VALIDATE},
-    "CANCEL": {Status.TO_VALIDATE, Status.TO_CAPTURE},
-    "REFUND": {Status.CAPTURED},
-}
+    "VALIDATE": {Status.TO_VALIDATE, Status.TO_REPLAY},
+    "CANCEL": {
+        Status.TO_VALIDATE, Status.TO_REPLAY, Status.TO_AUTHORIZE, Status.REFERRAL,
+        Status.TO_CAPTURE, Status.TO_CREDIT,
+    },
+    "CREDIT": {Status.CAPTURED, Status.TO_CREDIT},
+}  # fmt: skip
 
 
 def run(kind, t, amount, user, now=NOW):
-    return SERVICES[kind](transaction=t, amount=amount, user=user, origin="WEB", now=now)
+    return SERVICES[kind](transaction=t, amount=amount, user=user, channel="WEB", now=now)
 
 
 def refused(kind, t, amount, user, now=NOW) -> OperationRefused:
@@ -107,33 +111,50 @@ def test_cancelling_part_reduces_the_amount_and_keeps_the_status(merchant, opera
     assert (op.amount, op.status_before, op.status_after) == (2550, status, status)
 
 
-# --- REFUND -------------------------------------------------------------------------------------
+# --- CREDIT (refund) -----------------------------------------------------------------------------
 
 
-def test_refunding_part_keeps_it_captured(merchant, operator):
+def test_a_partial_refund_is_a_pending_credit_for_tonights_remittance(merchant, operator):
     t = in_status(merchant, Status.CAPTURED)
 
-    run("REFUND", t, 1050, operator)
-    op = run("REFUND", t, 950, operator)
+    first = run("CREDIT", t, 1050, operator)
+    second = run("CREDIT", t, 950, operator)
 
-    assert amounts(t) == (Status.CAPTURED, 10000, 10000, 2000)
-    assert (op.status_before, op.status_after) == ("CAPTURED", "CAPTURED")
+    assert amounts(t) == (Status.TO_CREDIT, 10000, 10000, 2000)
+    assert (t.credited_amount, t.credit_date) == (0, NOW.date())
+    assert (first.status_before, first.status_after) == ("CAPTURED", "TO_CREDIT")
+    assert (second.status_before, second.status_after) == ("TO_CREDIT", "TO_CREDIT")
 
 
-def test_refunding_the_rest_makes_it_to_credit(merchant, operator):
+def test_refunding_the_rest_keeps_it_to_credit_until_the_remittance(merchant, operator):
     t = in_status(merchant, Status.CAPTURED)
-    run("REFUND", t, 4000, operator)
+    run("CREDIT", t, 4000, operator)
 
-    op = run("REFUND", t, 6000, operator)
+    op = run("CREDIT", t, 6000, operator)
 
     assert amounts(t) == (Status.TO_CREDIT, 10000, 10000, 10000)
-    assert (op.status_before, op.status_after) == ("CAPTURED", "TO_CREDIT")
+    assert (op.status_before, op.status_after) == ("TO_CREDIT", "TO_CREDIT")
+
+
+def test_a_pending_credit_can_be_cancelled_in_part_or_whole_before_the_remittance(
+    merchant, operator
+):
+    t = in_status(merchant, Status.CAPTURED)
+    run("CREDIT", t, 3000, operator)
+
+    assert refused("CANCEL", t, 3001, operator).code == "51"
+    run("CANCEL", t, 1000, operator)
+    assert amounts(t) == (Status.TO_CREDIT, 10000, 10000, 2000)
+    op = run("CANCEL", t, 2000, operator)
+
+    assert amounts(t) == (Status.CAPTURED, 10000, 10000, 0)
+    assert (op.status_before, op.status_after, t.credit_date) == ("TO_CREDIT", "CAPTURED", None)
 
 
 # --- refusals, every operation × every status ---------------------------------------------------
 
 
-EXHAUSTED = {"REFUND": {Status.TO_CREDIT, Status.CREDITED}, "CANCEL": {Status.CANCELLED}}
+EXHAUSTED = {"CREDIT": {Status.CREDITED}, "CANCEL": {Status.CANCELLED}}
 
 
 @pytest.mark.parametrize(
@@ -162,7 +183,9 @@ def test_an_operation_from_a_status_it_is_not_allowed_from_is_refused_24(
         ("VALIDATE", Status.TO_VALIDATE, 10000),
         ("CANCEL", Status.TO_VALIDATE, 10000),
         ("CANCEL", Status.TO_CAPTURE, 10000),
-        ("REFUND", Status.CAPTURED, 10000),
+        ("CREDIT", Status.CAPTURED, 10000),
+        ("CANCEL", Status.TO_REPLAY, 10000),
+        ("CANCEL", Status.REFERRAL, 10000),
     ],
 )
 def test_one_cent_over_the_maximum_is_refused_51(merchant, operator, kind, status, ceiling):
@@ -194,10 +217,11 @@ def test_refunding_a_refunded_or_cancelling_a_cancelled_one_is_too_high_51(
 
 def test_a_refund_is_capped_by_what_is_left_to_refund(merchant, operator):
     t = in_status(merchant, Status.CAPTURED)
-    run("REFUND", t, 7000, operator)
+    run("CREDIT", t, 7000, operator)
 
-    assert refused("REFUND", t, 3001, operator).code == "51"
-    run("REFUND", t, 3000, operator)
+    assert refused("CREDIT", t, 3001, operator).code == "51"
+    run("CREDIT", t, 3000, operator)
+    assert refused("CREDIT", t, 1, operator).code == "51"
     assert amounts(t) == (Status.TO_CREDIT, 10000, 10000, 10000)
 
 
@@ -228,7 +252,7 @@ def test_a_consulter_is_refused_40_and_the_attempt_is_recorded(merchant):
     grant(consulter, "CONSULTER", merchant=merchant)
     t = in_status(merchant, Status.CAPTURED)
 
-    assert refused("REFUND", t, 100, consulter).code == "40"
+    assert refused("CREDIT", t, 100, consulter).code == "40"
     op = Operation.objects.get(transaction=t)
     assert (op.response_code, op.user, op.status_after) == ("40", consulter, "CAPTURED")
     assert amounts(t) == (Status.CAPTURED, 10000, 10000, 0)
@@ -241,7 +265,7 @@ def test_a_cancel_a_refund_or_a_validation_cannot_be_undone_by_another_operation
     run("CANCEL", t, 10000, operator)
 
     assert {kind: refused(kind, t, 1, operator).code for kind in SERVICES} == {
-        "VALIDATE": "24", "CANCEL": "51", "REFUND": "24",
+        "VALIDATE": "24", "CANCEL": "51", "CREDIT": "24",
     }  # fmt: skip
 
 
@@ -266,10 +290,10 @@ def test_no_operation_during_the_remittance_window(merchant, operator, at, allow
     t = in_status(merchant, Status.CAPTURED, payment_at=at - dt.timedelta(days=1))
 
     if allowed:
-        run("REFUND", t, 100, operator, now=at)
+        run("CREDIT", t, 100, operator, now=at)
         assert amounts(t)[3] == 100
     else:
-        error = refused("REFUND", t, 100, operator, now=at)
+        error = refused("CREDIT", t, 100, operator, now=at)
         assert error.code == "99"
         assert "22:00" in error.message
         assert amounts(t)[3] == 0
@@ -284,7 +308,7 @@ def duplicate(t, user, amount=2500, new_id="777", now=NOW, **extra):
         amount=amount,
         new_transaction_id=new_id,
         user=user,
-        origin="WEB",
+        channel="WEB",
         now=now,
         **extra,
     )
@@ -307,7 +331,13 @@ def test_any_transaction_with_a_card_can_be_duplicated(merchant, operator, statu
         NOW.date(),
         Origin.DUPLICATION,
     )
-    expected = Status.TO_VALIDATE if src.capture_mode == "VALIDATION" else Status.TO_CAPTURE
+    # The state at creation follows the copied mode and delay (Annexe G).
+    expected = {
+        ("VALIDATION", False): Status.TO_VALIDATE,
+        ("VALIDATION", True): Status.TO_REPLAY,
+        ("AUTHOR_CAPTURE", False): Status.TO_CAPTURE,
+        ("AUTHOR_CAPTURE", True): Status.TO_AUTHORIZE,
+    }[(src.capture_mode, src.capture_day > 6)]
     assert (new.status, new.amount, new.response_code) == (expected, 2500, "00")
     assert new.capture_mode == src.capture_mode
     assert new.automatic_response_status == AutomaticResponseStatus.UNDEFINED
@@ -375,6 +405,7 @@ def test_the_duplicate_takes_its_capture_mode_and_delay_when_given(merchant, ope
     "amount,status,code",
     [
         (1005, Status.REFUSED, "05"),
+        (1002, Status.REFERRAL, "02"),
         (1050, Status.TO_CAPTURE, "00"),
         (1000, Status.TO_CAPTURE, "00"),
         (1034, Status.REFUSED, "34"),
@@ -385,9 +416,12 @@ def test_the_new_authorisation_follows_the_demo_rule_of_the_last_two_digits(
 ):
     src = in_status(merchant, Status.CAPTURED)
 
-    new = duplicate(src, operator, amount=amount).new_transaction
+    op = duplicate(src, operator, amount=amount)
 
+    new = op.new_transaction
     assert (new.status, new.response_code) == (status, code)
+    # The operation answers what the acquirer answered: 05 refused is not 00.
+    assert op.response_code == code
 
 
 def test_a_duplicate_of_zero_is_refused_12(merchant, operator):
@@ -410,12 +444,15 @@ def test_the_database_refuses_an_over_refund_or_an_over_cancel(merchant):
         Transaction.objects.filter(pk=t.pk).update(amount=-1)
 
 
-def test_a_validated_transaction_can_no_longer_be_cancelled(merchant, operator):
+def test_a_validated_transaction_can_be_cancelled_in_part_then_whole_until_the_remittance(
+    merchant, operator
+):
     t = in_status(merchant, Status.TO_VALIDATE)
     run("VALIDATE", t, 10000, operator)
 
-    error = refused("CANCEL", t, 1, operator)
+    run("CANCEL", t, 2500, operator)
+    assert amounts(t) == (Status.TO_CAPTURE, 7500, 0, 0)
+    op = run("CANCEL", t, 7500, operator)
 
-    assert error.code == "24"
-    assert "validated" in error.message or "validée" in error.message
-    assert amounts(t) == (Status.TO_CAPTURE, 10000, 0, 0)
+    assert amounts(t) == (Status.CANCELLED, 0, 0, 0)
+    assert (op.status_before, op.status_after) == ("TO_CAPTURE", "CANCELLED")

@@ -84,9 +84,9 @@ def test_confirming_performs_it_and_goes_to_the_detail_page_with_a_message(web, 
 
     assert response.status_code == 302 and response["Location"] == detail(t)
     t.refresh_from_db()
-    assert (t.status, t.refunded_amount) == (Status.CAPTURED, 1250)
+    assert (t.status, t.refunded_amount) == (Status.TO_CREDIT, 1250)
     op = Operation.objects.get(transaction=t)
-    assert (op.origin, op.kind, op.amount) == ("WEB", "REFUND", 1250)
+    assert (op.channel, op.kind, op.amount) == ("WEB", "CREDIT", 1250)
     assert "12,50" in [str(m) for m in get_messages(response.wsgi_request)][0]
 
 
@@ -144,7 +144,7 @@ def test_a_refusal_at_confirmation_is_shown_and_recorded(web, merchant, operator
         page(t, "refund"), {"amount": "8000", "token": token_of(preview), "step": "confirm"}
     )
 
-    assert response["Location"] == page(t, "refund")
+    assert response["Location"] == page(t, "credit")
     assert Operation.objects.get(transaction=t).response_code == "51"
     assert "50,00" in str(list(get_messages(response.wsgi_request))[0])
 
@@ -204,7 +204,7 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
     bank = UserFactory(username="bank", is_bank_staff=True)
     from operations.services import transaction_refund
 
-    transaction_refund(transaction=other, amount=100, user=bank, origin="WEB", now=NOW)
+    transaction_refund(transaction=other, amount=100, user=bank, channel="WEB", now=NOW)
     mine = in_status(merchant, Status.CAPTURED)
     _refund(web, mine)
     in_status(merchant, Status.TO_CAPTURE)
@@ -216,7 +216,7 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
         web.get("/operations/?kind=CANCEL").content.decode().count('data-testid="operation"') == 0
     )
     assert (
-        web.get("/operations/?user=operator&origin=WEB&response_code=00&date_from=2026-11-26")
+        web.get("/operations/?user=operator&channel=WEB&response_code=00&date_from=2026-11-26")
         .content.decode()
         .count('data-testid="operation"')
         == 1
@@ -228,7 +228,7 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
         )
     )
     assert rows[0][0] == "created_at" and len(rows) == 2
-    assert rows[1][3:6] == [mine.transaction_id, "REFUND", "100"]
+    assert rows[1][3:6] == [mine.transaction_id, "CREDIT", "100"]
 
 
 def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
@@ -240,7 +240,7 @@ def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
     ts = [in_status(merchant, Status.CAPTURED) for _ in range(7)]
     for t in ts:
         for _ in range(2):
-            transaction_refund(transaction=t, amount=1, user=operator, origin="API", now=NOW)
+            transaction_refund(transaction=t, amount=1, user=operator, channel="API", now=NOW)
     views.PAGE_SIZE, old = 5, views.PAGE_SIZE
     try:
         seen, url = [], "/operations/"
@@ -267,3 +267,24 @@ def test_during_the_remittance_window_the_form_says_so_before_confirmation(
 
     html = response.content.decode()
     assert "22:00" in html and 'name="token"' not in html
+
+
+def test_forcing_a_referral_on_the_web_asks_the_phone_authorisation_number(web, merchant):
+    t = in_status(merchant, Status.REFERRAL)
+
+    form = web.get(page(t, "advice")).content.decode()
+    bad = web.post(page(t, "advice"), {"authorisation_id": "12 34", "step": "preview"})
+    preview = web.post(page(t, "advice"), {"authorisation_id": "TEL4711", "step": "preview"})
+    response = web.post(
+        page(t, "advice"),
+        {"amount": str(t.amount), "authorisation_id": "TEL4711", "token": token_of(preview),
+         "step": "confirm"},
+    )  # fmt: skip
+
+    assert 'name="authorisation_id"' in form
+    assert bad.status_code == 200 and "TEL" not in bad.content.decode()
+    assert response.status_code == 302 and response["Location"] == detail(t)
+    t.refresh_from_db()
+    assert (t.status, t.authorisation_id) == (Status.TO_CAPTURE, "TEL4711")
+    op = Operation.objects.get(transaction=t, response_code="00")
+    assert (op.kind, op.channel, op.amount) == ("ADVICE", "WEB", 10000)

@@ -325,7 +325,7 @@ def test_a_duplicated_transaction_gets_its_automatic_response_too(
             amount=2500,
             new_transaction_id="777",
             user=operator,
-            origin="WEB",
+            channel="WEB",
             now=dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC),
         )
 

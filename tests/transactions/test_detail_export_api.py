@@ -4,6 +4,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from rest_framework.test import APIClient
 
@@ -41,24 +42,24 @@ def world(db):
     Operation.objects.create(
         transaction=captured,
         merchant=mine,
-        kind="CAPTURE",
+        kind="DEBIT_CAPTURE",
         amount=5000,
         currency_code="978",
         response_code="00",
         status_before="TO_CAPTURE",
         status_after="CAPTURED",
-        origin="BATCH",
+        channel="BATCH",
     )
     Operation.objects.create(
         transaction=captured,
         merchant=mine,
-        kind="REFUND",
+        kind="CREDIT",
         amount=1000,
         currency_code="978",
         response_code="00",
         status_before="CAPTURED",
         status_after="CAPTURED",
-        origin="WEB",
+        channel="WEB",
         user=operator,
     )
     outside = make_transaction(other, transaction_id="000123", payment_at=at(10))
@@ -83,7 +84,7 @@ def test_the_detail_shows_the_fields_history_and_amounts_left(client, world):
     assert response.status_code == 200
     for text in ("panier=3 articles", "session=42", "camille@example.fr", "4974.12", "€50.00"):
         assert text in page
-    assert [op.kind for op in response.context["operations"]] == ["CAPTURE", "REFUND"]
+    assert [op.kind for op in response.context["operations"]] == ["DEBIT_CAPTURE", "CREDIT"]
     assert "op" in page and "Nightly batch" in page
     assert ("Left to refund", 4000) in response.context["amounts_left"]
     assert 'data-testid="actions"' not in page  # a consulter gets no operation buttons
@@ -92,10 +93,12 @@ def test_the_detail_shows_the_fields_history_and_amounts_left(client, world):
 def test_an_operator_gets_one_button_per_possible_operation_with_its_maximum(client, world):
     client.force_login(world["operator"])
 
-    response = client.get("/transactions/014213245611111/2026-11-10/000123/")
+    # A weekday morning in Paris: outside the remittance window, when no button is offered.
+    with time_machine.travel(dt.datetime(2026, 11, 12, 10, tzinfo=ZoneInfo("Europe/Paris"))):
+        response = client.get("/transactions/014213245611111/2026-11-10/000123/")
 
     page = response.content.decode()
-    assert 'href="/transactions/014213245611111/2026-11-10/000123/refund/"' in page
+    assert 'href="/transactions/014213245611111/2026-11-10/000123/credit/"' in page
     assert "up to €40.00" in page
     assert '/validate/"' not in page and '/cancel/"' not in page
     assert '/duplicate/"' in page
@@ -303,8 +306,8 @@ def test_api_detail_with_operations_and_not_found_outside_scope(world):
 
     assert body["transaction_id"] == "000123"
     assert [(o["kind"], o["user"]) for o in body["operations"]] == [
-        ("CAPTURE", None),
-        ("REFUND", "op"),
+        ("DEBIT_CAPTURE", None),
+        ("CREDIT", "op"),
     ]
     assert outside.status_code == 404 and outside.json()["response_code"] == "25"
 

@@ -142,7 +142,7 @@ def test_a_duplicate_with_a_card_number_as_its_new_id_stores_no_echo(db):
     # A stated morning, out of the remittance window (no operation then).
     with time_machine.travel(NOW, tick=True), pytest.raises(OperationRefused):
         transaction_duplicate(
-            transaction=src, amount=100, new_transaction_id=PAN, user=operator, origin="WEB"
+            transaction=src, amount=100, new_transaction_id=PAN, user=operator, channel="WEB"
         )
 
     message = Operation.objects.get(transaction=src).message

@@ -50,13 +50,13 @@ def test_an_operation_is_append_only(captured):
     op = Operation.objects.create(
         transaction=captured,
         merchant=captured.merchant,
-        kind="REFUND",
+        kind="CREDIT",
         amount=100,
         currency_code="978",
         response_code="00",
         status_before="CAPTURED",
         status_after="CAPTURED",
-        origin="WEB",
+        channel="WEB",
     )
     op.amount = 1
     with pytest.raises(Exception, match="never changed"):
@@ -70,11 +70,11 @@ def test_the_database_refuses_a_negative_operation_amount(captured):
         Operation.objects.create(
             transaction=captured,
             merchant=captured.merchant,
-            kind="REFUND",
+            kind="CREDIT",
             amount=-5,
             currency_code="978",
             response_code="00",
             status_before="CAPTURED",
             status_after="CAPTURED",
-            origin="WEB",
+            channel="WEB",
         )

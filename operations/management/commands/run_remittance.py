@@ -8,8 +8,9 @@ from operations.services.remittance import remittance_due_date, remittance_run
 
 class Command(BaseCommand):
     help = (
-        "Run the nightly remittance by hand (capture, credit, expire). Default: the latest one "
-        "due (tonight's after 22:00 Paris, else last night's). Safe to run twice or late."
+        "Run the nightly remittance by hand (re-authorise, expire, debit, credit). Default: the "
+        "latest one due (tonight's after 22:00 Paris, else last night's). Safe to run twice or "
+        "late."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             run_date = due
         done = remittance_run(run_date=run_date, now=now)
         self.stdout.write(
-            f"Remittance of {run_date}: {done['CAPTURE']} captured, {done['CREDIT']} credited, "
-            f"{done['EXPIRE']} expired."
+            f"Remittance of {run_date}: {done['DEBIT_CAPTURE']} sent to debit, "
+            f"{done['CREDIT_CAPTURE']} sent to credit, {done['EXPIRED']} expired, "
+            f"{done['AUTHOR']} re-authorised."
         )
