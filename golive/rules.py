@@ -52,7 +52,9 @@ def holiday_name(day: dt.date) -> str | None:
     """The French public holiday on `day` (metropolitan calendar), named in the active
     language, or None."""
     language = "fr" if (get_language() or "fr").startswith("fr") else "en_US"
-    return _calendar(language).get(day)
+    calendar = _calendar(language)
+    # Membership fills in the day's year first (the library computes years on demand).
+    return calendar.get(day) if day in calendar else None
 
 
 def switch_at(day: dt.date) -> dt.datetime:
