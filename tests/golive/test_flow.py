@@ -73,7 +73,7 @@ def test_the_bank_refuses_with_a_reason_and_the_shop_is_told(
         golive_refuse(actor=people["bank"], request_pk=request.pk, reason="Signed report missing.")
 
     request.refresh_from_db()
-    assert "why" in blank.value.message
+    assert "motif" in blank.value.message  # French, the default language
     assert request.status == "REFUSED" and request.reason == "Signed report missing."
     to_admin = next(m for m in mail.outbox if m.to == ["admin@shop.test"])
     assert "refused" in to_admin.subject and "Signed report missing." in to_admin.body
@@ -140,7 +140,7 @@ def test_a_second_request_in_progress_is_refused(people, preprod):
     with pytest.raises(GoLiveRefused) as refused:
         ask(people["bank"], preprod, day=paris(2027, 6, 14, 0).date())
 
-    assert refused.value.code == "24" and "in progress" in refused.value.message
+    assert refused.value.code == "24" and "en cours" in refused.value.message
     assert GoLiveRequest.objects.count() == 1
 
 
