@@ -27,6 +27,12 @@ from .services import (
 )
 
 _HTTP = {"12": 400, "24": 409, "25": 404, "40": 403}
+_REFUSALS = {
+    400: OpenApiResponse(description='{"response_code": "12", "message": the rule\'s wording}'),
+    403: OpenApiResponse(description='{"response_code": "40"}: not allowed for this user'),
+    404: OpenApiResponse(description='{"response_code": "25"}: not in your scope'),
+    409: OpenApiResponse(description='{"response_code": "24"}: not in this state'),
+}
 
 
 class GoLiveRequestSerializer(serializers.ModelSerializer):
@@ -71,7 +77,25 @@ class GoLiveListView(APIView):
     """GET: the shop's environment, its next step and first possible date, its requests and its
     timeline. POST {"environment", "date"}: ask for the next step (USER_ADMIN or bank staff)."""
 
-    @extend_schema(operation_id="golive_list", summary="A shop's go-live requests")
+    @extend_schema(
+        operation_id="golive_list",
+        summary="A shop's environment, go-live requests and timeline",
+        responses={
+            200: inline_serializer(
+                "GoLiveList",
+                {
+                    "response_code": serializers.CharField(),
+                    "merchant_id": serializers.CharField(),
+                    "environment": serializers.CharField(),
+                    "next_environment": serializers.CharField(allow_null=True),
+                    "next_date": serializers.DateField(),
+                    "requests": GoLiveRequestSerializer(many=True),
+                    "timeline": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            404: _REFUSALS[404],
+        },
+    )
     def get(self, request, merchant_id):
         shop = _shop(request, merchant_id)
         if shop is None:
@@ -105,14 +129,20 @@ class GoLiveListView(APIView):
         request=inline_serializer(
             "GoLiveAsk",
             {
-                "environment": serializers.ChoiceField(["PRE_PRODUCTION", "PRODUCTION"]),
+                "environment": serializers.CharField(help_text="PRE_PRODUCTION or PRODUCTION"),
                 "date": serializers.DateField(),
             },
         ),
         responses={
-            201: OpenApiResponse(description='{"response_code": "00", "id": …, "request": {…}}'),
-            400: OpenApiResponse(description='{"response_code": "12", "message": the rule}'),
-            403: OpenApiResponse(description='{"response_code": "40"}: not USER_ADMIN or bank'),
+            201: inline_serializer(
+                "GoLiveAsked",
+                {
+                    "response_code": serializers.CharField(),
+                    "id": serializers.IntegerField(),
+                    "request": GoLiveRequestSerializer(),
+                },
+            ),
+            **_REFUSALS,
         },
     )
     def post(self, request, merchant_id):
@@ -148,6 +178,15 @@ class GoLiveListView(APIView):
         )
 
 
+_DECIDED = {
+    200: inline_serializer(
+        "GoLiveDecided",
+        {"response_code": serializers.CharField(), "request": GoLiveRequestSerializer()},
+    ),
+    **_REFUSALS,
+}
+
+
 class _Decision(APIView):
     def _call(self, request, pk, data) -> GoLiveRequest:
         raise NotImplementedError
@@ -167,7 +206,12 @@ class _Decision(APIView):
 class GoLiveApproveView(_Decision):
     """Bank staff approve a pending request: the switch happens at 10:00 Paris on its date."""
 
-    @extend_schema(operation_id="golive_approve", summary="Approve a go-live (bank staff)")
+    @extend_schema(
+        operation_id="golive_approve",
+        summary="Approve a go-live (bank staff)",
+        request=None,
+        responses=_DECIDED,
+    )
     def post(self, request, merchant_id, pk):
         return super().post(request, merchant_id, pk)
 
@@ -182,6 +226,7 @@ class GoLiveRefuseView(_Decision):
         operation_id="golive_refuse",
         summary="Refuse a go-live with a reason (bank staff)",
         request=inline_serializer("GoLiveRefusal", {"reason": serializers.CharField()}),
+        responses=_DECIDED,
     )
     def post(self, request, merchant_id, pk):
         return super().post(request, merchant_id, pk)
@@ -193,7 +238,12 @@ class GoLiveRefuseView(_Decision):
 class GoLiveWithdrawView(_Decision):
     """The shop's USER_ADMIN (or bank staff) withdraws a request not approved yet."""
 
-    @extend_schema(operation_id="golive_withdraw", summary="Withdraw a go-live request")
+    @extend_schema(
+        operation_id="golive_withdraw",
+        summary="Withdraw a go-live request",
+        request=None,
+        responses=_DECIDED,
+    )
     def post(self, request, merchant_id, pk):
         return super().post(request, merchant_id, pk)
 
