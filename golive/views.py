@@ -134,10 +134,29 @@ def _require_bank(request) -> None:
 
 @login_required
 @require_GET
-def bank_overview(request):
-    _require_bank(request)
+def overview(request):
+    """Bank staff: the requests to decide and the switches to come. Merchant staff: their shops'
+    environments and requests in progress, with the way to each shop's go-live page."""
     filters = EnvironmentFilterForm(request.GET or None)
     environment = filters.cleaned_data["environment"] if filters.is_valid() else ""
+    if not request.user.is_bank_staff:
+        shops = golive_shops_visible_to(user=request.user).order_by("merchant_id")
+        if environment:
+            shops = shops.filter(environment=environment)
+        open_requests = {
+            r.merchant_id: r
+            for r in GoLiveRequest.objects.filter(
+                merchant__in=shops, status__in=GoLiveRequest.OPEN
+            )
+        }
+        return render(
+            request,
+            "golive/shops.html",
+            {
+                "filters": filters,
+                "shops": [(shop, open_requests.get(shop.pk)) for shop in shops[:500]],
+            },
+        )
     return render(
         request,
         "golive/bank.html",
@@ -169,7 +188,7 @@ def _decide(request, pk, decide) -> None:
 @require_POST
 def approve(request, pk):
     _decide(request, pk, lambda: golive_approve(actor=request.user, request_pk=pk))
-    return redirect("golive:bank")
+    return redirect("golive:overview")
 
 
 @login_required
@@ -178,4 +197,4 @@ def refuse(request, pk):
     form = RefusalForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     _decide(request, pk, lambda: golive_refuse(actor=request.user, request_pk=pk, reason=reason))
-    return redirect("golive:bank")
+    return redirect("golive:overview")

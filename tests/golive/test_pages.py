@@ -151,7 +151,11 @@ def test_the_banks_view_pending_today_week_history_and_its_filter(people, prepro
     assert "014213245611112" in section(page, "history")
     assert "014213245611112" not in section(production_only, "history")
     assert "014213245611112" not in section(production_only, "pending")
-    assert pending.pk and logged_in(people["admin"]).get("/go-live/").status_code == 403
+    assert pending.pk
+    # Merchant staff see their own shops there, and only those.
+    mine = logged_in(people["admin"]).get("/go-live/").content.decode()
+    assert "014213245611111" in section(mine, "shops") and "Autre" not in mine
+    assert "PRE-PRODUCTION" in section(mine, "shops")
 
 
 def test_the_bank_approves_and_refuses_on_the_web(people, preprod, demo):

@@ -234,7 +234,8 @@ ROUTES: dict[str, Route] = {
         data=lambda t: {"environment": "PRE_PRODUCTION", "switch_date": "2099-01-01"},
     ),
     "golive:withdraw": Route(kind="golive", write="manage_users", kwargs=golive_kwargs),
-    "golive:bank": Route(read="bank"),
+    # bank staff: every request; merchant staff: their own shops' (filtered, leak-checked)
+    "golive:overview": Route(read="see_shop"),
     "golive:approve": Route(
         kind="golive", write="bank", kwargs=lambda t: {"pk": golive_request_of(t.merchant).pk}
     ),
