@@ -40,9 +40,7 @@ def golive_open_request(*, merchant: Merchant) -> GoLiveRequest | None:
 def environment_timeline(*, merchant: Merchant) -> list[dict]:
     """The shop's environments, oldest first: each with since when, until when, who asked and
     who approved the change into it."""
-    changes = list(
-        EnvironmentChange.objects.filter(merchant=merchant).order_by("at", "id").select_related()
-    )
+    changes = list(EnvironmentChange.objects.filter(merchant=merchant).order_by("at", "id"))
     first = changes[0].from_environment if changes else merchant.environment
     rows = [{"environment": first, "since": merchant.created_at, "by": "", "approved_by": ""}]
     for change in changes:

@@ -145,9 +145,7 @@ def overview(request):
             shops = shops.filter(environment=environment)
         open_requests = {
             r.merchant_id: r
-            for r in GoLiveRequest.objects.filter(
-                merchant__in=shops, status__in=GoLiveRequest.OPEN
-            )
+            for r in GoLiveRequest.objects.filter(merchant__in=shops, status__in=GoLiveRequest.OPEN)
         }
         return render(
             request,
