@@ -138,3 +138,14 @@ def test_the_environment_is_not_a_setting_the_api_changes(people, preprod):
     assert response.status_code == 400
     preprod.refresh_from_db()
     assert preprod.environment == "PRE_PRODUCTION"
+
+
+def test_the_shops_list_is_filtered_by_environment(people, preprod, demo):
+    bank = client_for(people["bank"])
+
+    demo_only = bank.get("/api/v1/shops/?environment=DEMO").json()["shops"]
+    bad = bank.get("/api/v1/shops/?environment=LIVE")
+
+    assert "014213245611112" in {s["merchant_id"] for s in demo_only}
+    assert {s["environment"] for s in demo_only} == {"DEMO"}
+    assert bad.status_code == 400
