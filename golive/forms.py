@@ -22,7 +22,9 @@ class GoLiveRequestForm(forms.Form):
 
 class RefusalForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason"), "required": True}),
     )
 
 
