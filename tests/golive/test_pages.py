@@ -71,6 +71,32 @@ def test_transactions_can_be_filtered_by_the_shops_environment(people, preprod, 
     assert {t["order_id"] for t in api["results"]} == {"ORDER-DEMO"}
 
 
+def test_operations_can_be_filtered_by_the_shops_environment(people, preprod, demo, at_now):
+    from operations.models import Operation, OperationKind, OperationOrigin
+
+    for shop in (preprod, demo):
+        t = make_transaction(shop)
+        Operation.objects.create(
+            transaction=t,
+            merchant=shop,
+            kind=OperationKind.CANCEL,
+            amount=100,
+            currency_code="978",
+            response_code="00",
+            status_before="TO_CAPTURE",
+            status_after="TO_CAPTURE",
+            origin=OperationOrigin.WEB,
+        )
+    bank = logged_in(people["bank"])
+
+    api = bank.get("/api/v1/operations/?environment=DEMO").json()
+    page = bank.get("/operations/?environment=PRE_PRODUCTION").content.decode()
+    table = page.split('data-testid="operations-filter"')[1]
+
+    assert {o["transaction"]["merchant_id"] for o in api["results"]} == {demo.merchant_id}
+    assert preprod.merchant_id in table and demo.merchant_id not in table
+
+
 def test_the_date_picker_offers_only_allowed_days_and_shows_the_next_one(people, preprod):
     html = logged_in(people["admin"]).get(f"/shops/{preprod.merchant_id}/go-live/").content
     html = html.decode()
