@@ -98,14 +98,8 @@ class MerchantAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # merchant_id is the shop's identity at the payment server: set once, at creation. The
         # environment starts at DEMO and moves only by going live (docs/go-live.md).
-        return (
-            [*self.readonly_fields, "merchant_id", "environment"]
-            if obj
-            else [
-                *self.readonly_fields,
-                "environment",
-            ]
-        )
+        fixed = [*self.readonly_fields, "environment"]
+        return [*fixed, "merchant_id"] if obj else fixed
 
     def save_model(self, request, obj, form, change):
         if change:
