@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from gestion.celery import app
 from journals.models import Journal
 from journals.tasks import journals_daily_run
-from operations.models import Operation, OperationKind, OperationOrigin
 from tests.factories import make_transaction
+from tests.journals.conftest import make_op
 
 from .conftest import NEXT_DAY, paris
 
@@ -44,17 +44,7 @@ def test_the_first_journal_comes_the_morning_after_production_without_the_test_t
         golive_run(now=paris(2027, 6, 9, 10, 0))
         with time_machine.travel(paris(2027, 6, 9, 15, 0), tick=False):
             live = make_transaction(preprod, order_id="FIRST-REAL-SALE")
-            Operation.objects.create(
-                transaction=test_payment,
-                merchant=preprod,
-                kind=OperationKind.CANCEL,
-                amount=100,
-                currency_code="978",
-                response_code="00",
-                status_before="TO_CAPTURE",
-                status_after="TO_CAPTURE",
-                origin=OperationOrigin.WEB,
-            )
+            make_op(test_payment, "CANCEL", 100, "TO_CAPTURE", "TO_CAPTURE")
         # 04:00 the next morning: the first journals.
         with (
             time_machine.travel(paris(2027, 6, 10, 4, 0), tick=False),

@@ -11,6 +11,7 @@ from golive.models import GoLiveRequest
 from golive.services import golive_approve, golive_request, golive_run
 from merchants.models import Access
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.journals.conftest import make_op
 
 from .conftest import FRIDAY, NEXT_DAY, paris
 
@@ -72,21 +73,8 @@ def test_transactions_can_be_filtered_by_the_shops_environment(people, preprod, 
 
 
 def test_operations_can_be_filtered_by_the_shops_environment(people, preprod, demo, at_now):
-    from operations.models import Operation, OperationKind, OperationOrigin
-
     for shop in (preprod, demo):
-        t = make_transaction(shop)
-        Operation.objects.create(
-            transaction=t,
-            merchant=shop,
-            kind=OperationKind.CANCEL,
-            amount=100,
-            currency_code="978",
-            response_code="00",
-            status_before="TO_CAPTURE",
-            status_after="TO_CAPTURE",
-            origin=OperationOrigin.WEB,
-        )
+        make_op(make_transaction(shop), "CANCEL", 100, "TO_CAPTURE", "TO_CAPTURE")
     bank = logged_in(people["bank"])
 
     api = bank.get("/api/v1/operations/?environment=DEMO").json()
