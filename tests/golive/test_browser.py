@@ -5,6 +5,8 @@ import os
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from golive.models import GoLiveRequest
@@ -26,13 +28,20 @@ CHROMIUM_ARGS = [
 ]
 
 
-def log_in(browser, base, username):
-    page = browser.new_context(locale="fr-FR").new_page()
-    page.goto(f"{base}/accounts/login/?next=/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-for-tests-1")
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
+def session_of(user) -> str:
+    """A logged-in session for `user`, second factor verified (USER_ADMIN and bank staff need
+    one; tests/conftest.py's force_login gives it; the two-factor tests type real codes)."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def log_in(browser, base, session):
+    context = browser.new_context(locale="fr-FR")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/")
+    page.get_by_test_id("current-user").wait_for()
     return page
 
 
@@ -41,9 +50,30 @@ def test_user_admin_asks_production_friday_refused_bank_approves_badge_changes(
 ):
     base = live_server.url
     golive = f"{base}/shops/{preprod.merchant_id}/go-live/"
-    with time_machine.travel(NOW, tick=True), sync_playwright() as p:
+    with time_machine.travel(NOW, tick=True):
+        sessions = {who: session_of(people[who]) for who in ("admin", "bank")}
+        ask_a_friday_then_the_next_day_and_approve(base, golive, sessions)
+
+    request = GoLiveRequest.objects.get(merchant=preprod)
+    assert (request.switch_date.isoformat(), request.status) == ("2027-06-09", "APPROVED")
+    golive_run(now=paris(2027, 6, 9, 10, 0))
+
+    with time_machine.travel(paris(2027, 6, 9, 10, 1), tick=True):
+        session = session_of(people["admin"])
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            admin = log_in(browser, base, session)
+            admin.goto(golive)
+            assert admin.get_by_test_id("env-banner").count() == 0
+            assert admin.get_by_test_id("env-badge").count() == 0
+            assert admin.get_by_test_id("environment").inner_text() == "Production"
+            browser.close()
+
+
+def ask_a_friday_then_the_next_day_and_approve(base, golive, sessions):
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        admin = log_in(browser, base, "useradmin")
+        admin = log_in(browser, base, sessions["admin"])
         admin.goto(golive)
         assert admin.get_by_test_id("env-banner").count() == 1
         assert admin.get_by_test_id("env-badge").first.inner_text() in (
@@ -65,22 +95,9 @@ def test_user_admin_asks_production_friday_refused_bank_approves_badge_changes(
             admin.click("[data-testid=ask]")
         assert admin.get_by_test_id("open-request").count() == 1
 
-        bank = log_in(browser, base, "adviser")
+        bank = log_in(browser, base, sessions["bank"])
         bank.goto(f"{base}/go-live/")
         with bank.expect_navigation():
             bank.click("[data-testid=pending] [data-testid=approve]")
         assert "014213245611111" in bank.get_by_test_id("week").inner_text()
-        browser.close()
-
-    request = GoLiveRequest.objects.get(merchant=preprod)
-    assert (request.switch_date.isoformat(), request.status) == ("2027-06-09", "APPROVED")
-    golive_run(now=paris(2027, 6, 9, 10, 0))
-
-    with time_machine.travel(paris(2027, 6, 9, 10, 1), tick=True), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        admin = log_in(browser, base, "useradmin")
-        admin.goto(golive)
-        assert admin.get_by_test_id("env-banner").count() == 0
-        assert admin.get_by_test_id("env-badge").count() == 0
-        assert admin.get_by_test_id("environment").inner_text() == "Production"
         browser.close()
