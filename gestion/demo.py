@@ -38,6 +38,12 @@ DEMO_SHOPS = [
     ("029800266211111", "Autre Commerce SARL", "compta@autre.gestion.invalid"),
 ]
 DEMO_GROUP = "Démo"
+# One shop of each environment (docs/go-live.md): Paris is live (journals, remittances sent to
+# the bank), Lyon in pre-production (it may ask for production), the other in demo.
+DEMO_ENVIRONMENTS = {
+    "014213245611111": Merchant.Environment.PRODUCTION,
+    "014213245611112": Merchant.Environment.PRE_PRODUCTION,
+}
 
 # (username, role, access point) — access point is a merchant_id or "group".
 DEMO_USERS = [
@@ -228,7 +234,10 @@ def _ensure_shops(count: int, report: SeedReport) -> list[Merchant]:
             continue
         with transaction.atomic():
             merchant, _secret = merchant_create(
-                merchant_id=merchant_id, name=name, journal_email=email
+                merchant_id=merchant_id,
+                name=name,
+                journal_email=email,
+                environment=DEMO_ENVIRONMENTS.get(merchant_id, Merchant.Environment.DEMO),
             )
             PaymentMeans.objects.bulk_create(
                 PaymentMeans(

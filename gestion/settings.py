@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "transactions",
     "operations",
     "journals",
+    "golive",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -426,3 +427,12 @@ AUTOMATIC_RESPONSE_RETRY_DELAYS = env.list(
 AUTOMATIC_RESPONSE_ALLOWED_HOSTS = env.list("GESTION_AUTORESPONSE_ALLOWED_HOSTS", default=[])
 # The "failing automatic responses" page lists shops whose last N deliveries all failed.
 AUTOMATIC_RESPONSE_FAILING_LAST = 3
+# Going live (docs/go-live.md): switches at 10:00 Paris (CELERY_TIMEZONE); the run repeats every
+# 5 minutes until the evening so that a worker down at 10:00 catches up the same day, never twice.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ShopEnvironmentEnum"] = (
+    "merchants.models.Merchant.Environment"
+)
+CELERY_BEAT_SCHEDULE["golive-run"] = {
+    "task": "golive.run",
+    "schedule": crontab(minute="*/5", hour="10-23"),
+}

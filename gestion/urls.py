@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("merchants.api_urls")),
     path("", include("operations.api_urls")),
     path("", include("journals.api_urls")),
+    path("", include("golive.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -51,6 +52,7 @@ urlpatterns = [
     path("", include("merchants.urls")),
     path("", include("operations.urls")),
     path("journals/", include("journals.urls")),
+    path("", include("golive.urls")),
     path("transactions/", include("transactions.urls")),
 ]
 

@@ -22,11 +22,15 @@ def journal_get(*, user, pk: int) -> Journal:
     return journals_visible_to(user=user).get(pk=pk)
 
 
-def records_not_in_journal(*, merchant_pk: int, kind: str, scan_from_id: int) -> QuerySet:
+def records_not_in_journal(
+    *, merchant_pk: int, kind: str, scan_from_id: int, since=None
+) -> QuerySet:
     """Rows (files.*_FIELDS tuples, by id) of the shop's records of `kind` in no journal yet.
 
     Anti-join on the unique membership column, over ids above `scan_from_id` only (the catch-up
     window: see services.journal_build), so its cost follows recent history, not all of it.
+    `since`: only records made from then on (the shop's go-live into production: what it did in
+    demo and pre-production is in no journal, docs/journals.md "Environments").
     """
     if kind == JournalKind.TRANSACTIONS:
         model, lines, link, fields = (
@@ -38,9 +42,11 @@ def records_not_in_journal(*, merchant_pk: int, kind: str, scan_from_id: int) ->
     else:
         model, lines, link = Operation, JournalOperation, "operation"
         fields = files.OPERATION_FIELDS
+    records = model.objects.filter(merchant_id=merchant_pk, id__gt=scan_from_id)
+    if since is not None:
+        records = records.filter(created_at__gte=since)
     return (
-        model.objects.filter(merchant_id=merchant_pk, id__gt=scan_from_id)
-        .filter(~Exists(lines.objects.filter(**{link: OuterRef("pk")})))
+        records.filter(~Exists(lines.objects.filter(**{link: OuterRef("pk")})))
         .order_by("id")
         .values_list(*fields)
     )

@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from golive.selectors import environment_since
+from merchants.models import Merchant
 from merchants.services import merchant_secret
 
 from . import files
@@ -74,6 +76,24 @@ def _scan_from_id(*, merchant_pk: int, kind: str, now: dt.datetime, recent: list
         .first()
     )
     return row or 0
+
+
+def production_since(*, merchant: Merchant):
+    """When the shop went into production by going live (None: it started there, or is not
+    there): its journals hold records from that instant on (docs/journals.md "Environments")."""
+    if merchant.environment != Merchant.Environment.PRODUCTION:
+        return None
+    since = environment_since(merchant=merchant, environment=Merchant.Environment.PRODUCTION)
+    return None if since == merchant.created_at else since
+
+
+def journal_shops(*, merchant_id: str | None = None):
+    """The shops that get journals: active shops in production (docs/journals.md
+    "Environments"); in demo and pre-production nothing is journaled or sent."""
+    shops = Merchant.objects.filter(is_active=True, environment=Merchant.Environment.PRODUCTION)
+    if merchant_id is not None:
+        shops = Merchant.objects.filter(merchant_id=merchant_id)
+    return shops.order_by("merchant_id")
 
 
 def _locked_cursor(*, merchant_pk: int, kind: str) -> JournalCursor:
@@ -139,6 +159,7 @@ def _build(
             merchant_pk=merchant_pk,
             kind=kind,
             scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now, recent=recent),
+            since=production_since(merchant=merchant),
         )
     )
     # Under the cursor lock, the last committed journal gives the next number: no gap, and

@@ -7,10 +7,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from merchants.models import Merchant
-
 from .models import JournalState
-from .services import journal_send, journals_build_shop, journals_due_for_delivery
+from .services import journal_send, journal_shops, journals_build_shop, journals_due_for_delivery
 
 _DB_ERRORS = (OperationalError, InterfaceError)
 _RETRY = {
@@ -24,9 +22,10 @@ _RETRY = {
 
 @shared_task(name="journals.daily_run", soft_time_limit=300, time_limit=360, **_RETRY)
 def journals_daily_run(*, journal_date: str | None = None) -> int:
-    """Beat, 04:00 Paris: one build task per active shop (so several workers share the run)."""
+    """Beat, 04:00 Paris: one build task per active shop in production (so several workers share
+    the run); demo and pre-production shops get no journal (docs/journals.md "Environments")."""
     day = journal_date or timezone.localdate().isoformat()
-    pks = list(Merchant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    pks = list(journal_shops().order_by("pk").values_list("pk", flat=True))
     for pk in pks:
         transaction.on_commit(
             lambda pk=pk: build_shop_journals.delay(merchant_pk=pk, journal_date=day)

@@ -96,8 +96,10 @@ class MerchantAdmin(AuditedAdmin):
     change_form_template = "admin/merchants/merchant/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        # merchant_id is the shop's identity at the payment server: set once, at creation.
-        return [*self.readonly_fields, "merchant_id"] if obj else self.readonly_fields
+        # merchant_id is the shop's identity at the payment server: set once, at creation. The
+        # environment starts at DEMO and moves only by going live (docs/go-live.md).
+        fixed = [*self.readonly_fields, "environment"]
+        return [*fixed, "merchant_id"] if obj else fixed
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -109,7 +111,7 @@ class MerchantAdmin(AuditedAdmin):
             merchant_id=form.cleaned_data["merchant_id"],
             name=form.cleaned_data["name"],
             country=form.cleaned_data["country"],
-            environment=form.cleaned_data["environment"],
+            environment=Merchant.Environment.DEMO,
             journal_email=form.cleaned_data.get("journal_email", ""),
             actor=request.user,
         )

@@ -55,6 +55,11 @@ class ShopListView(APIView):
             .prefetch_related("payment_means")
             .order_by("merchant_id")
         )
+        environment = request.query_params.get("environment")
+        if environment:
+            if environment not in Merchant.Environment.values:
+                return error_response("12", "environment: DEMO, PRE_PRODUCTION or PRODUCTION.", 400)
+            shops = shops.filter(environment=environment)
         return Response({"response_code": "00", "shops": ShopSerializer(shops, many=True).data})
 
 

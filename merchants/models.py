@@ -117,7 +117,8 @@ class Merchant(models.Model):
         super().clean()
         url = self.automatic_response_url
         if (
-            url
+            isinstance(url, str)  # a new shop's is the database's default (empty) until saved
+            and url
             and self.environment == self.Environment.PRODUCTION
             and not url.lower().startswith("https://")
         ):

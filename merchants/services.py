@@ -148,11 +148,11 @@ def audit_record(
 
 # ---------------------------------------------------------------- shop settings (bank staff)
 
-# What the console may change with merchant_update; the secret key has its own service.
+# What the console may change with merchant_update; the secret key has its own service, and the
+# environment changes only by going live (golive.services, docs/go-live.md).
 MERCHANT_SETTINGS = (
     "name",
     "country",
-    "environment",
     "journal_email",
     "is_active",
     "two_factor_required",

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from merchants.models import Merchant
 from transactions.feed import normalise_transaction_id
 
 from .models import OperationChannel, OperationKind
@@ -52,6 +53,12 @@ class OperationFilter(django_filters.FilterSet):
     transaction_id = django_filters.CharFilter(
         label=_("Transaction id"), method="filter_transaction_id"
     )
+    # The shop's environment now (docs/go-live.md).
+    environment = django_filters.ChoiceFilter(
+        label=_("Shop environment"),
+        choices=Merchant.Environment.choices,
+        method="filter_environment",
+    )
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=paris_midnight(value))
@@ -65,3 +72,10 @@ class OperationFilter(django_filters.FilterSet):
         except ValueError:
             return queryset.none()
         return queryset.filter(transaction__transaction_id=number)
+
+    def filter_environment(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            merchant_id__in=Merchant.objects.filter(environment=value).values("pk")
+        )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from core.money import CURRENCY_CHOICES, AmountError, parse_amount
 from core.sips import FORBIDDEN_CHARS, MERCHANT_ID_RE
-from merchants.models import PaymentMeans
+from merchants.models import Merchant, PaymentMeans
 
 from . import sips_codes
 from .feed import normalise_transaction_id
@@ -82,6 +82,19 @@ class TransactionFilterBase(django_filters.FilterSet):
         label=_("Automatic response"), choices=AutomaticResponseStatus.choices
     )
     origin = django_filters.ChoiceFilter(label=_("Origin"), choices=Origin.choices)
+    # The shop's environment now (docs/go-live.md): e.g. leave the demo shops out.
+    environment = django_filters.ChoiceFilter(
+        label=_("Shop environment"),
+        choices=Merchant.Environment.choices,
+        method="filter_environment",
+    )
+
+    def filter_environment(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            merchant_id__in=Merchant.objects.filter(environment=value).values("pk")
+        )
 
     def filter_transaction_id(self, queryset, name, value):
         return queryset.filter(transaction_id=value) if value else queryset

@@ -32,9 +32,19 @@ route is "<namespace>:<route pattern>"; "*" wildcards as in fnmatch):
 from collections.abc import Callable
 from dataclasses import dataclass
 
-RIGHTS = ("public", "login", "view", "operate", "manage_users", "bank", "payment_server")
+RIGHTS = (
+    "public",
+    "login",
+    "view",
+    "operate",
+    "manage_users",
+    "bank",
+    "payment_server",
+    "see_shop",  # view or manage_users: a shop's go-live page is its USER_ADMIN's too
+)
 KINDS = (
-    "transaction", "operation", "journal", "remittance", "user", "shop", "shop_settings", "none",
+    "transaction", "operation", "journal", "remittance", "user", "shop", "shop_settings", "golive",
+    "none",
 )  # fmt: skip
 
 
@@ -77,6 +87,28 @@ def journal_of(merchant):
     return built[0][0]
 
 
+def golive_request_of(merchant):
+    """The shop's go-live request in progress (made on first use, then the same one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from golive.models import GoLiveRequest
+
+    request = GoLiveRequest.objects.filter(merchant=merchant, status__in=GoLiveRequest.OPEN).first()
+    return request or GoLiveRequest.objects.create(
+        merchant=merchant,
+        from_environment=merchant.environment,
+        environment="PRE_PRODUCTION",
+        switch_date=timezone.localdate() + dt.timedelta(days=30),
+        requested_at=timezone.now(),
+    )
+
+
+def golive_kwargs(t) -> dict:
+    return {"merchant_id": t.merchant.merchant_id, "pk": golive_request_of(t.merchant).pk}
+
+
 DEFAULT_KWARGS: dict[str, Callable] = {
     "transaction": transaction_kwargs,
     "operation": lambda t: {"pk": t.operation.pk},
@@ -85,6 +117,7 @@ DEFAULT_KWARGS: dict[str, Callable] = {
     "shop_settings": lambda t: {"merchant_id": t.merchant.merchant_id},
     "journal": lambda t: {"pk": journal_of(t.merchant).pk},
     "remittance": lambda t: {"pk": t.remittance.pk},
+    "golive": lambda t: {"merchant_id": t.merchant.merchant_id},
 }
 
 _public = Route(read="public", write="public")
@@ -201,4 +234,38 @@ ROUTES: dict[str, Route] = {
     ),
     "transactions:autoresponse-resend": Route(kind="transaction", write="operate"),
     "transactions:autoresponse-failing": Route(read="view"),
+    # ---- going live (issue 13): the shop's page is its viewers' and its USER_ADMIN's; a
+    # request is asked by its USER_ADMIN (or the bank), approved or refused by the bank only
+    "golive:shop": Route(
+        kind="golive",
+        read="see_shop",
+        write="manage_users",
+        data=lambda t: {"environment": "PRE_PRODUCTION", "switch_date": "2099-01-01"},
+    ),
+    "golive:withdraw": Route(kind="golive", write="manage_users", kwargs=golive_kwargs),
+    # bank staff: every request; merchant staff: their own shops' (filtered, leak-checked)
+    "golive:overview": Route(read="see_shop"),
+    "golive:approve": Route(
+        kind="golive", write="bank", kwargs=lambda t: {"pk": golive_request_of(t.merchant).pk}
+    ),
+    "golive:refuse": Route(
+        kind="golive",
+        write="bank",
+        kwargs=lambda t: {"pk": golive_request_of(t.merchant).pk},
+        data=lambda t: {"reason": "Missing the signed acceptance report."},
+    ),
+    "api-golive": Route(
+        kind="golive",
+        read="see_shop",
+        write="manage_users",
+        data=lambda t: {"environment": "PRE_PRODUCTION", "date": "2099-01-01"},
+    ),
+    "api-golive-approve": Route(kind="golive", write="bank", kwargs=golive_kwargs),
+    "api-golive-refuse": Route(
+        kind="golive",
+        write="bank",
+        kwargs=golive_kwargs,
+        data=lambda t: {"reason": "Missing the signed acceptance report."},
+    ),
+    "api-golive-withdraw": Route(kind="golive", write="manage_users", kwargs=golive_kwargs),
 }

@@ -44,6 +44,7 @@ SEEING_RIGHT = {
     "shop": "view",
     "shop_settings": "manage_users",  # a shop setting its user administrators change
     "user": "manage_users",
+    "golive": "see_shop",
 }
 
 _world_numbers = itertools.count(1)
@@ -133,6 +134,8 @@ def holds(role: str, right: str, placement: str | None) -> bool:
         return role != "payment_server"
     if right in GLOBAL.get(role, ()):
         return True
+    if right == "see_shop":
+        return holds(role, "view", placement) or holds(role, "manage_users", placement)
     places = PLACEMENTS if placement is None else (placement,)
     return any(right in HELD[role].get(p, ()) for p in places)
 
@@ -159,5 +162,5 @@ def outside_scope(role: str, right: str) -> list[str]:
     """The placements whose shop must not show in an answer to `role` about `right`."""
     if role == "bank":
         return []
-    seeing = "manage_users" if right == "manage_users" else "view"
+    seeing = right if right in ("manage_users", "see_shop") else "view"
     return [p for p in PLACEMENTS if not holds(role, seeing, p)]

@@ -95,7 +95,9 @@ def tasks_done(name: str) -> int:
 
 def test_the_daily_run_on_a_real_worker_delivers_both_journals_of_every_shop(smtp, worker):
     _port, inbox = smtp
-    shops = [make_merchant(journal_email=f"j{i}@shop.test") for i in range(2)]
+    shops = [
+        make_merchant(journal_email=f"j{i}@shop.test", environment="PRODUCTION") for i in range(2)
+    ]
     t = make_transaction(shops[0], amount=4200)
     make_op(t, "CANCEL", 200, "TO_CAPTURE", "TO_CAPTURE")
 

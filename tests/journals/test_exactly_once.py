@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from journals.models import Journal, JournalTransaction
 from journals.services import JournalError, journal_build
+from merchants.models import Merchant
 from tests.clock import python_command
 from tests.factories import make_transaction
 from tests.journals.conftest import DAY, at
@@ -172,6 +173,7 @@ def test_two_overlapping_runs_for_different_dates_share_the_records_without_over
 
 
 def test_a_build_killed_before_it_commits_leaves_nothing_and_the_next_one_takes_all(shop):
+    Merchant.objects.filter(pk=shop.pk).update(environment="PRODUCTION")
     records = [make_transaction(shop) for _ in range(5)]
     env = {
         **os.environ,

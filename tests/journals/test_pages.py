@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from journals.models import Journal
 from journals.services import journal_build
+from merchants.models import Merchant
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
 from tests.journals.conftest import MORNING
 
@@ -116,6 +117,7 @@ def test_bank_staff_resend_a_sent_journal_from_the_admin(client, world):
 
 
 def test_the_command_builds_and_sends_and_says_what_it_did(shop, capsys):
+    Merchant.objects.filter(pk=shop.pk).update(environment="PRODUCTION")
     make_transaction(shop)
     call_command("build_journals", "--date", "2026-11-27", "--merchant", shop.merchant_id)
     out = capsys.readouterr().out
@@ -138,6 +140,7 @@ def test_the_command_refuses_bad_input_clearly(shop):
 
 
 def test_the_command_refuses_a_date_before_the_last_journal_and_builds_nothing(shop, capsys):
+    Merchant.objects.filter(pk=shop.pk).update(environment="PRODUCTION")
     call_command("build_journals", "--date", "2026-11-27", "--merchant", shop.merchant_id)
     with pytest.raises(CommandError, match="1 shop"):
         call_command("build_journals", "--date", "2026-11-26", "--merchant", shop.merchant_id)

@@ -34,11 +34,13 @@ def test_beat_starts_the_daily_run_at_4_paris_time_also_when_clocks_change(last_
     assert (last + delta).astimezone(dt.UTC) == next_run_utc
 
 
-def test_the_daily_run_fans_out_one_build_per_active_shop(
+def test_the_daily_run_fans_out_one_build_per_active_shop_in_production(
     db, settings, django_capture_on_commit_callbacks
 ):
-    active = [make_merchant(), make_merchant()]
-    closed = make_merchant()
+    active = [make_merchant(environment="PRODUCTION"), make_merchant(environment="PRODUCTION")]
+    # Demo and pre-production shops get no journal (docs/journals.md "Environments").
+    not_live = [make_merchant(), make_merchant(environment="PRE_PRODUCTION")]
+    closed = make_merchant(environment="PRODUCTION")
     closed.is_active = False
     closed.save(update_fields=["is_active"])
     app.conf.task_always_eager = True
@@ -53,6 +55,6 @@ def test_the_daily_run_fans_out_one_build_per_active_shop(
     assert set(built.values_list("merchant", "kind")) == {
         (m.pk, k) for m in active for k in ("TRANSACTIONS", "OPERATIONS")
     }
-    assert not built.filter(merchant=closed).exists()
+    assert not built.filter(merchant__in=[closed, *not_live]).exists()
     assert sorted(built.values_list("state", flat=True)) == ["SENT"] * 4
     assert len(mail.outbox) == 4

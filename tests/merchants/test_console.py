@@ -52,18 +52,17 @@ def test_the_console_is_for_bank_staff_only_not_for_superusers_or_staff(client, 
 def test_a_shop_setting_changed_in_the_console_leaves_an_audit_record(client, bank, shop):
     response = client.post(
         f"/admin/merchants/merchant/{shop.pk}/change/",
-        _change_form(shop, journal_email="new@shop.test", environment="PRE_PRODUCTION"),
+        _change_form(shop, journal_email="new@shop.test", name="Nouveau nom"),
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     shop.refresh_from_db()
     assert shop.journal_email == "new@shop.test"
     records = {r.field: r for r in AuditRecord.objects.filter(object_id=str(shop.pk))}
-    assert set(records) == {"journal_email", "environment"}
+    assert set(records) == {"journal_email", "name"}
     assert records["journal_email"].old_value == "old@shop.test"
     assert records["journal_email"].new_value == "new@shop.test"
-    assert records["environment"].old_value == "DEMO"
-    assert records["environment"].new_value == "PRE_PRODUCTION"
+    assert records["name"].new_value == "Nouveau nom"
     assert records["journal_email"].actor == bank
     assert records["journal_email"].action == "CHANGE"
 

@@ -3,15 +3,16 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from journals.services import JournalError, journal_send, journals_build_shop
+from journals.services import JournalError, journal_send, journal_shops, journals_build_shop
 from merchants.models import Merchant
 
 
 class Command(BaseCommand):
     help = (
-        "Build and send the day's transactions and operations journals (all active shops, or "
-        "one). Safe to repeat: a journal already built for the date is sent, never rebuilt; "
-        "one already sent is left alone. Catch-up: the next journal holds all since the last."
+        "Build and send the day's transactions and operations journals (all active shops in "
+        "production, or one). Safe to repeat: a journal already built for the date is sent, "
+        "never rebuilt; one already sent is left alone. Catch-up: the next journal holds all "
+        "since the last."
     )
 
     def add_arguments(self, parser):
@@ -23,11 +24,16 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}.") from exc
-        shops = Merchant.objects.filter(is_active=True).order_by("merchant_id")
+        shops = journal_shops(merchant_id=merchant)
         if merchant is not None:
-            shops = Merchant.objects.filter(merchant_id=merchant)
-            if not shops.exists():
+            shop = shops.first()
+            if shop is None:
                 raise CommandError(f"No shop with merchant_id {merchant}.")
+            if shop.environment != Merchant.Environment.PRODUCTION:
+                raise CommandError(
+                    f"Shop {merchant} is in {shop.environment}: journals start the day after it "
+                    "goes into production (docs/journals.md)."
+                )
         failures = 0
         for shop in shops:
             try:
