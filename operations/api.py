@@ -32,7 +32,7 @@ from .services.idempotency import (
 )
 from .services.perform import operation_perform
 
-# Sips Office response code → HTTP status of the refusal (issue 5).
+# Sips Office response code → HTTP status of the refusal (README, "Cash-management operations").
 HTTP_STATUS = {
     "12": 400, "40": 403, "25": 404, "24": 409, "94": 409, "51": 422, "90": 503, "99": 503,
 }  # fmt: skip

@@ -28,7 +28,7 @@ from .keyset import narrow_to_small_scope
 from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import transactions_visible_to
 
-# Above this many rows an export is a background job (issue 4: 100,000).
+# Above this many rows an export is a background job (docs/search.md: 100,000).
 EXPORT_SYNC_MAX = getattr(settings, "TRANSACTION_EXPORT_SYNC_MAX", 100_000)
 # How long a finished export stays downloadable.
 EXPORT_KEEP = dt.timedelta(hours=getattr(settings, "TRANSACTION_EXPORT_KEEP_HOURS", 48))

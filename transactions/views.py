@@ -320,7 +320,8 @@ def automatic_response_resend(request, merchant_id, payment_date, transaction_id
 
 @login_required
 def automatic_responses_failing(request):
-    """Shops of the user's scope whose last N automatic responses all failed (FAQ 3)."""
+    """Shops of the user's scope whose last N automatic responses all failed (docs/sips.md,
+    "Automatic responses out")."""
     last = settings.AUTOMATIC_RESPONSE_FAILING_LAST
     raw = request.GET.get("last", "")
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 50:

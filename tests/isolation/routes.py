@@ -234,7 +234,7 @@ ROUTES: dict[str, Route] = {
     ),
     "transactions:autoresponse-resend": Route(kind="transaction", write="operate"),
     "transactions:autoresponse-failing": Route(read="view"),
-    # ---- going live (issue 13): the shop's page is its viewers' and its USER_ADMIN's; a
+    # ---- going live (docs/go-live.md): the shop's page is its viewers' and its USER_ADMIN's; a
     # request is asked by its USER_ADMIN (or the bank), approved or refused by the bank only
     "golive:shop": Route(
         kind="golive",
