@@ -11,7 +11,7 @@ from gestion.management.commands.autoresponse_receiver import Command, Handler
 from merchants.models import Merchant
 from merchants.services import merchant_rotate_secret
 from tests.factories import make_merchant
-from tests.transactions.receiver import free_port
+from tests.net import free_port
 from transactions.autoresponse import automatic_response_deliver, automatic_response_form
 from transactions.models import Transaction
 from transactions.outbound import post_form

@@ -7,7 +7,8 @@ from journals.models import Journal
 from journals.tasks import journals_daily_run
 from tests.factories import make_merchant, make_transaction
 from tests.journals.conftest import make_op
-from tests.journals.smtp import free_port, start_smtp
+from tests.journals.smtp import start_smtp
+from tests.net import free_port
 from tests.waiting import wait_until
 from tests.workers import start_worker, stop_worker, tasks_done
 

@@ -7,7 +7,8 @@ from journals.models import Journal
 from journals.services import RETRY_DELAYS, journal_build, journal_send, journals_due_for_delivery
 from tests.factories import make_transaction
 from tests.journals.conftest import MORNING
-from tests.journals.smtp import free_port, start_smtp
+from tests.journals.smtp import start_smtp
+from tests.net import free_port
 
 
 def build(shop, kind="TRANSACTIONS"):

@@ -2,7 +2,6 @@
 automatic response as the test scripts it (status, delay, redirect) and keeps what it received."""
 
 import datetime as dt
-import socket
 import ssl
 import threading
 import time
@@ -14,6 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.net import free_port
 
 
 @dataclass
@@ -33,18 +34,6 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/sips/auto"
-
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, str]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.received) < count:
-            time.sleep(0.05)
-        return self.received
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def self_signed_context(directory) -> ssl.SSLContext:

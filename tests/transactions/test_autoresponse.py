@@ -12,7 +12,8 @@ from gestion.celery import app
 from merchants.services import merchant_secret
 from operations.services import transaction_duplicate
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
-from tests.transactions.receiver import Answer, free_port, self_signed_context, start_receiver
+from tests.net import free_port
+from tests.transactions.receiver import Answer, self_signed_context, start_receiver
 from tests.transactions.test_feed import payload
 from transactions.autoresponse import automatic_response_deliver
 from transactions.models import AutomaticResponseAttempt, DeliveryError, Transaction
