@@ -25,7 +25,7 @@ from core.dates import PARIS
 from merchants.models import Merchant, User
 from operations.acquirer import AcquirerUnavailable, authorise
 from operations.models import Operation, OperationChannel, OperationKind, Remittance
-from transactions import lifecycle
+from transactions import lifecycle, sips_codes
 from transactions.models import CaptureMode, Origin, Status, Transaction
 
 DAYS = 60
@@ -43,7 +43,7 @@ CURRENCY_WEIGHTS = [("978", 85), ("840", 6), ("826", 5), ("392", 4)]
 REFUSALS = [
     ("05", "05"),
     ("05", "51"),
-    ("02", "01"),
+    ("02", "02"),
     ("34", "59"),
     ("75", "75"),
     ("17", ""),
@@ -261,6 +261,12 @@ def _one(merchant, day, number, now, today, rng, actor):
     )
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     response_code, bank_code = rng.choice(REFUSALS) if refused else ("00", "00")
+    # The codes the feed accepts together (Annexes F, K): the network's own bank codes, and no
+    # CVV answer from a network that gives none.
+    if bank_code not in sips_codes.bank_table(brand):
+        bank_code = ""
+    no_cvv = sips_codes.network(brand) in sips_codes.NO_CVV_ANSWER_NETWORKS
+    cvv = "4E" if response_code == "05" and rng.random() < 0.3 else "4D"
     # The state and last day the feed gives (Annexe G): 02 is a REFERRAL, other codes REFUSED.
     status = lifecycle.status_at_creation(
         response_code=response_code, capture_mode=mode, capture_day=capture_day
@@ -288,14 +294,16 @@ def _one(merchant, day, number, now, today, rng, actor):
         response_code=response_code,
         bank_response_code=bank_code,
         cvv_flag="1",
-        cvv_response_code="4E" if response_code == "05" and rng.random() < 0.3 else "4D",
+        cvv_response_code="" if no_cvv else cvv,
         authorisation_id="" if status == Status.REFUSED else f"{rng.randrange(1_000_000):06d}",
         complementary_code="00",
         complementary_info="",
         customer_id=f"C{rng.randrange(10**7):07d}",
         customer_email=f"{first}.{last}{rng.randrange(100)}@example.fr",
         customer_ip_address=f"192.0.2.{rng.randrange(1, 255)}",
-        order_id=f"CMD-{day:%Y%m%d}-{number:06d}",
+        # Date and number apart: run together, their 14 digits could read as a card number,
+        # which the feed refuses in any field (docs/security.md).
+        order_id=f"CMD-{day:%Y%m%d}/{number:06d}",
         caddie="" if rng.random() < 0.7 else f"panier={rng.randrange(1, 9)} articles",
         return_context="" if rng.random() < 0.8 else f"session={rng.randrange(10**9)}",
         automatic_response_status="SENT" if rng.random() < 0.97 else "FAILED",
