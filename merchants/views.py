@@ -139,7 +139,7 @@ def user_list(request):
     # Their shops' automatic-response URLs are theirs to set too (bank staff: the console).
     shops = (
         []
-        if request.user.is_bank_staff
+        if is_bank_staff(request.user)
         else merchants_visible_to(user=request.user, right="manage_users").order_by("merchant_id")[
             :100
         ]
