@@ -325,10 +325,6 @@ def shop_detail(request, merchant_id):
     )
 
 
-def _may_set_url(user, merchant) -> bool:
-    return is_bank_staff(user) or user_has_right(user=user, merchant=merchant, right="manage_users")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_automatic_response(request, merchant_id):
