@@ -42,3 +42,5 @@ RESPONSE_CODES = {
     "75": _("Too many attempts"),
     "90": _("Service unavailable"),
 }
+ACCEPTED = "00"
+REFUSAL_CODES = frozenset(RESPONSE_CODES) - {ACCEPTED}
