@@ -146,6 +146,11 @@ def _generate(
             yield _one(merchant, day, number, now, today, rng, actor)
 
 
+# The nightly move that takes a row in each state (lifecycle.BATCH_MOVES has one per state).
+_NIGHT_MOVES = {m.status: m for m in lifecycle.BATCH_MOVES}
+assert len(_NIGHT_MOVES) == len(lifecycle.BATCH_MOVES)
+
+
 class _Story:
     """One transaction's life after the feed: `t` (its fields) moved by the lifecycle's rules,
     `ops` the operations recorded, each at an instant no earlier than the one before."""
@@ -177,7 +182,7 @@ class _Story:
         self.last = at
 
     def _night_move(self) -> lifecycle.BatchMove | None:
-        return next((m for m in lifecycle.BATCH_MOVES if m.status == self.t.status), None)
+        return _NIGHT_MOVES.get(self.t.status)
 
     def night_at(self) -> dt.datetime | None:
         """When the nightly remittance next takes this row (its due date reached, and not a run
