@@ -107,7 +107,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "health_check",
-    "gestion",
+    "demo",
     "merchants",
     "transactions",
     "operations",

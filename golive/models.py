@@ -106,10 +106,6 @@ class GoLiveRequest(models.Model):
     def __str__(self):
         return f"{self.merchant.merchant_id} → {self.environment} {self.switch_date}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN
-
 
 class EnvironmentChange(models.Model):
     """One change of a shop's environment, append-only: the shop's timeline."""

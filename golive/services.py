@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.dates import PARIS
-from merchants.models import AuditRecord, Merchant, User
+from merchants.models import AuditRecord, Merchant, User, is_bank_staff
 
 from . import rules
 from .models import NEXT_ENVIRONMENT, EnvironmentChange, GoLiveRequest
@@ -160,7 +160,7 @@ def golive_withdraw(
 
 
 def _require_bank(actor: User) -> None:
-    if not (actor.is_active and actor.is_bank_staff):
+    if not is_bank_staff(actor):
         raise GoLiveRefused(_("Only bank staff approve or refuse a go-live."), code="40")
 
 

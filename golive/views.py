@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from merchants.models import Merchant
+from merchants.models import Merchant, is_bank_staff
 
 from . import rules
 from .forms import EnvironmentFilterForm, GoLiveRequestForm, RefusalForm
@@ -128,7 +128,7 @@ def withdraw(request, merchant_id, pk):
 
 
 def _require_bank(request) -> None:
-    if not request.user.is_bank_staff:
+    if not is_bank_staff(request.user):
         raise PermissionDenied
 
 
@@ -139,7 +139,7 @@ def overview(request):
     environments and requests in progress, with the way to each shop's go-live page."""
     filters = EnvironmentFilterForm(request.GET or None)
     environment = filters.cleaned_data["environment"] if filters.is_valid() else ""
-    if not request.user.is_bank_staff:
+    if not is_bank_staff(request.user):
         shops = golive_shops_visible_to(user=request.user).order_by("merchant_id")
         if environment:
             shops = shops.filter(environment=environment)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Access, AuditRecord, Merchant, MerchantGroup, User, is_bank_staff
+from .models import Access, Merchant, MerchantGroup, User, is_bank_staff
 
 # A right → the roles that carry it. OPERATOR includes CONSULTER (docs/domain.md "Who uses it").
 RIGHTS: dict[str, frozenset[str]] = {
@@ -81,15 +81,3 @@ def accesses_visible_to(*, actor) -> QuerySet[Access]:
         return Access.objects.all()
     shops, groups = manageable_points(user=actor)
     return Access.objects.filter(Q(merchant__in=shops) | Q(group__in=groups))
-
-
-def audit_history(*, actor, object_type: str | None = None, object_id: str | None = None):
-    """The audit history, newest first: bank staff only."""
-    if not is_bank_staff(actor):
-        return AuditRecord.objects.none()
-    records = AuditRecord.objects.select_related("actor").order_by("-at", "-id")
-    if object_type:
-        records = records.filter(object_type=object_type)
-    if object_id:
-        records = records.filter(object_id=object_id)
-    return records

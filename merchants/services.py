@@ -195,7 +195,7 @@ def merchant_set_automatic_response_url(*, actor: User, merchant_pk: int, url: s
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_pk)
         if not actor.is_active or not (
-            actor.is_bank_staff
+            is_bank_staff(actor)
             or user_has_right(user=actor, merchant=merchant, right="manage_users")
         ):
             raise PermissionDenied(_("Only bank staff or the shop's user administrators may."))

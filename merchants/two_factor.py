@@ -45,10 +45,6 @@ def two_factor_required(user) -> bool:
     return merchants_visible_to(user=user).filter(two_factor_required=True).exists()
 
 
-def totp_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def is_enrolled(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

@@ -139,7 +139,7 @@ def user_list(request):
     # Their shops' automatic-response URLs are theirs to set too (bank staff: the console).
     shops = (
         []
-        if request.user.is_bank_staff
+        if is_bank_staff(request.user)
         else merchants_visible_to(user=request.user, right="manage_users").order_by("merchant_id")[
             :100
         ]
@@ -323,10 +323,6 @@ def shop_detail(request, merchant_id):
         },
         status=400 if form.is_bound else 200,
     )
-
-
-def _may_set_url(user, merchant) -> bool:
-    return is_bank_staff(user) or user_has_right(user=user, merchant=merchant, right="manage_users")
 
 
 @login_required

@@ -14,6 +14,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from core.sips import REFUSAL_CODES
 from merchants.models import Merchant
 
 
@@ -53,8 +54,8 @@ class Acquirer(Protocol):
         ...
 
 
-# Sips response codes the simulator can answer besides 00 (Annexe T).
-SIMULATED_REFUSALS = frozenset({"02", "03", "05", "12", "17", "30", "34", "75", "90"})
+# Sips response codes the simulator can answer besides 00 (docs/domain.md "Response codes").
+SIMULATED_REFUSALS = REFUSAL_CODES
 
 
 class Simulator:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from core.money import CURRENCY_CHOICES, AmountError, parse_amount
-from core.sips import FORBIDDEN_CHARS, MERCHANT_ID_RE
+from core.sips import CARD_MASK_PATTERN, FORBIDDEN_CHARS, MERCHANT_ID_RE
 from merchants.models import Merchant, PaymentMeans
 
 from . import sips_codes
@@ -252,7 +252,7 @@ class ApiSearchForm(SearchFormBase):
 
     def clean_card_number(self):
         value = (self.cleaned_data.get("card_number") or "").strip()
-        if value and not re.fullmatch(r"[0-9]{4}\.[0-9]{2}|[0-9]{4}\.?|\.[0-9]{2}", value):
+        if value and not re.fullmatch(rf"{CARD_MASK_PATTERN}|[0-9]{{4}}\.?|\.[0-9]{{2}}", value):
             raise forms.ValidationError(
                 "card_number: 1234.56, 1234 (first 4 digits) or .56 (last 2 digits).",
                 code="invalid",

@@ -18,8 +18,7 @@ urlpatterns = [
         name="detail",
     ),
     re_path(
-        r"^(?P<merchant_id>[0-9]{1,15})/(?P<payment_date>[0-9]{4}-[0-9]{2}-[0-9]{2})/"
-        r"(?P<transaction_id>[0-9]{1,6})/automatic-response/resend/$",
+        rf"^{SIPS_KEY_URL}automatic-response/resend/$",
         views.automatic_response_resend,
         name="autoresponse-resend",
     ),

@@ -349,6 +349,16 @@ def _number_taken(src: Transaction, number: str, now) -> bool:
     ).exists()
 
 
+def _number_used(new_transaction_id) -> OperationRefused:
+    """94: the shop already used this number today (found before asking the acquirer, or by
+    the feed's insert when another request took it meanwhile)."""
+    return OperationRefused(
+        code="94",
+        message=_("Transaction number %(id)s is already used today by this shop.")
+        % {"id": str(new_transaction_id)},
+    )
+
+
 def transaction_duplicate(
     *,
     transaction: Transaction,
@@ -363,8 +373,10 @@ def transaction_duplicate(
 ) -> Operation:
     """DUPLICATE any transaction with a card on file: a new transaction of `amount` today, made
     through the feed's rules, authorised by the shop's acquirer (its answer is the operation's:
-    05 refused is not 00; none available → 90, nothing created), automatic response UNDEFINED,
-    linked to its source; a number already used today by the shop is refused with 94."""
+    05 refused is not 00; none available → 90, nothing created), linked to its source; a number
+    already used today by the shop is refused with 94. Its automatic response is any new
+    transaction's (docs/sips.md, section 3): posted once committed if the shop has an automatic
+    response URL (PENDING, then SENT or FAILED), UNDEFINED if it has none."""
 
     def apply(src: Transaction, now, label):
         check(src, OperationKind.DUPLICATE, amount, now=now)
@@ -384,11 +396,7 @@ def transaction_duplicate(
         except FeedError as error:
             raise OperationRefused(code="12", message=error.message) from None
         if _number_taken(src, number, now):
-            raise OperationRefused(
-                code="94",
-                message=_("Transaction number %(id)s is already used today by this shop.")
-                % {"id": str(new_transaction_id)},
-            )
+            raise _number_used(new_transaction_id)
         answer = _authorise(
             src, amount, reference=f"duplicate-{src.merchant_id}-{now:%Y%m%d}-{number}"
         )
@@ -397,11 +405,7 @@ def transaction_duplicate(
             new = transaction_create(item=item, origin=Origin.DUPLICATION, source=src, user=user)
         except FeedError as error:
             if error.response_code == "94":
-                raise OperationRefused(
-                    code="94",
-                    message=_("Transaction number %(id)s is already used today by this shop.")
-                    % {"id": str(new_transaction_id)},
-                ) from None
+                raise _number_used(new_transaction_id) from None
             raise OperationRefused(code="12", message=error.message) from None
         return _record(
             src,

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from gestion.demo import DEMO_PASSWORD, demo_seed
+from demo.world import DEMO_PASSWORD, demo_seed
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 

@@ -344,6 +344,22 @@ def test_any_transaction_with_a_card_can_be_duplicated(merchant, operator, statu
     assert (new.card_number, new.order_id, new.created_by) == (src.card_number, "CMD-1", operator)
 
 
+def test_a_duplicate_is_posted_to_the_shops_automatic_response_url_like_any_new_transaction(
+    merchant, operator, django_capture_on_commit_callbacks
+):
+    # docs/sips.md, section 3: with a URL the new transaction is PENDING and a task posts it
+    # once committed; without one it stays UNDEFINED (the test above).
+    merchant.automatic_response_url = "https://shop.example.invalid/sips"
+    merchant.save(update_fields=["automatic_response_url"])
+    src = in_status(merchant, Status.CAPTURED)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        new = duplicate(src, operator).new_transaction
+
+    assert new.automatic_response_status == AutomaticResponseStatus.PENDING
+    assert len(callbacks) == 1
+
+
 def test_a_refused_payment_with_a_card_can_be_duplicated(merchant, operator):
     src = in_status(merchant, Status.REFUSED, response_code="05")
 

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gestion.demo import DEMO_PASSWORD, demo_autoresponses, demo_seed
+from demo.world import DEMO_PASSWORD, demo_autoresponses, demo_seed
 
 OUTSIDE_DEVELOPMENT = "--outside-development"
 

@@ -6,8 +6,8 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from gestion.demo import demo_autoresponses
-from gestion.management.commands.autoresponse_receiver import Command, Handler
+from demo.management.commands.autoresponse_receiver import Command, Handler
+from demo.world import demo_autoresponses
 from merchants.models import Merchant
 from merchants.services import merchant_rotate_secret
 from tests.factories import make_merchant

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gestion.demo import DEMO_TOTP_KEY
+from demo.world import DEMO_TOTP_KEY
 
 
 class Command(BaseCommand):
