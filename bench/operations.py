@@ -43,20 +43,26 @@ def main():
     parser.add_argument(
         "--workers", type=int, default=1, help="processes, each with its own connection"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="print cProfile's top functions of the services"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
     if args.smoke:
         args.services, args.api = 100, 50
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_ops")
     fresh_database(url)
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_DEBUG="true",
-        DJANGO_SETTINGS_MODULE="gestion.settings",
-        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
-        DJANGO_LOG_LEVEL="WARNING",
-    )
     sys.path.insert(0, str(ROOT))
+    from bench.journals import cpu_of, cpu_self
+    from bench.search import BENCH_ENV  # production settings (DEBUG off), the bench's keys
+
+    os.environ.update(
+        BENCH_ENV,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="gestion.settings",
+        # DRF's test client calls the server "testserver".
+        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
+    )
     import django
 
     django.setup()
@@ -153,7 +159,21 @@ def main():
             if response.status_code != 200:
                 raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
 
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    cpu_before = (cpu_self(), cpu_of(backend))
     service_s = in_parallel(by_services, by_service)
+    service_cpu = (cpu_self() - cpu_before[0], cpu_of(backend) - cpu_before[1])
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     api_s = in_parallel(by_http_api, by_api)
 
     refunded = Transaction.objects.filter(refunded_amount=1050).count()
@@ -167,9 +187,19 @@ def main():
         f"services: {args.services:,} partial refunds in {service_s:.2f} s = "
         f"{args.services / service_s:,.0f} operations/s"
     )
+    if args.workers == 1:
+        print(
+            f"  CPU per operation: {1000 * service_cpu[0] / args.services:.2f} ms in Python + "
+            f"{1000 * service_cpu[1] / args.services:.2f} ms in its PostgreSQL backend; "
+            f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
     print(
         f"API:      {args.api:,} partial refunds in {api_s:.2f} s = "
         f"{args.api / api_s:,.0f} operations/s"
+    )
+    print(
+        f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
+        "(goal: within 1.5x, i.e. >= 0.67)"
     )
 
 

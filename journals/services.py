@@ -122,15 +122,26 @@ def journal_build(
 
 
 def journals_build_shop(
-    *, merchant_pk: int, journal_date: dt.date, now: dt.datetime | None = None
+    *,
+    merchant_pk: int,
+    journal_date: dt.date,
+    now: dt.datetime | None = None,
+    in_database: bool | None = None,
 ) -> list[tuple[Journal, bool]]:
     """Both journals of the shop for `journal_date` (transactions, then operations), as
-    journal_build would, in one DB transaction: half the round trips and commits of the run."""
+    journal_build would, in one DB transaction: half the round trips and commits of the run.
+    `in_database`: as for _build (the benchmark compares both paths)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         # Cursors always locked in the same order (TRANSACTIONS, OPERATIONS): no deadlock.
         return [
-            _build(merchant_pk=merchant_pk, kind=kind, journal_date=journal_date, now=now)
+            _build(
+                merchant_pk=merchant_pk,
+                kind=kind,
+                journal_date=journal_date,
+                now=now,
+                in_database=in_database,
+            )
             for kind in JournalKind.values
         ]
 
