@@ -102,35 +102,33 @@ _OPERATION_CELLS = [
 
 _TRANSACTION_LINES = f"""
     SELECT {", ".join(_TRANSACTION_CELLS)}
-    FROM {JournalTransaction._meta.db_table} l
-    JOIN {Transaction._meta.db_table} t ON t.id = l.transaction_id
+    FROM {Transaction._meta.db_table} t
     LEFT JOIN {Transaction._meta.db_table} s ON s.id = t.source_id
-    WHERE l.journal_id = %(journal)s
+    WHERE t.id = ANY(%(ids)s)
     ORDER BY t.id"""  # noqa: S608 - table names and expressions are ours
 
 _OPERATION_LINES = f"""
     SELECT {", ".join(_OPERATION_CELLS)}
-    FROM {JournalOperation._meta.db_table} l
-    JOIN {Operation._meta.db_table} o ON o.id = l.operation_id
+    FROM {Operation._meta.db_table} o
     JOIN {Transaction._meta.db_table} t ON t.id = o.transaction_id
     LEFT JOIN {Operation.user.field.related_model._meta.db_table} u ON u.id = o.user_id
     LEFT JOIN {Transaction._meta.db_table} n ON n.id = o.new_transaction_id
-    WHERE l.journal_id = %(journal)s
+    WHERE o.id = ANY(%(ids)s)
     ORDER BY o.id"""  # noqa: S608 - table names and expressions are ours
 
-# What each kind's membership rows add up to: (currency, what, count, sum, highest id), `what`
+# What each kind's membership rows add up to: (currency, what, count, sum, ids), `what`
 # being NULL for transactions, the SUM line's name for operations (files.operation_line).
 _TRANSACTION_FIGURES = (
     Transaction,
     "transaction_id",
-    "SELECT r.currency_code, NULL, count(*), sum(r.origin_amount)::bigint, max(r.id)",
+    "SELECT r.currency_code, NULL, count(*), sum(r.origin_amount)::bigint, array_agg(r.id)",
     "GROUP BY r.currency_code",
 )
 _OPERATION_FIGURES = (
     Operation,
     "operation_id",
     "SELECT r.currency_code, CASE WHEN r.response_code = '00' THEN r.kind ELSE 'REFUSED' END, "
-    "count(*), sum(r.amount)::bigint, max(r.id)",
+    "count(*), sum(r.amount)::bigint, array_agg(r.id)",
     "GROUP BY 1, 2",
 )
 
@@ -142,10 +140,10 @@ def next_journal_id() -> int:
         return cur.fetchone()[0]
 
 
-def record_lines(*, journal_pk: int, kind: str, records) -> tuple[int, dict, int]:
+def record_lines(*, journal_pk: int, kind: str, records) -> tuple[list[int], dict]:
     """Put the `records` (the selector's queryset of the records to journal) in the journal
-    `journal_pk` in one INSERT … SELECT → (count, totals as files.*_tail want them, highest id
-    or 0)."""
+    `journal_pk` in one INSERT … SELECT → (their ids in order, totals as files.*_tail want
+    them)."""
     lines, (model, column, select, group) = (
         (JournalTransaction, _TRANSACTION_FIGURES)
         if kind == JournalKind.TRANSACTIONS
@@ -161,21 +159,21 @@ def record_lines(*, journal_pk: int, kind: str, records) -> tuple[int, dict, int
     with connection.cursor() as cur:
         cur.execute(sql, [journal_pk, *ids_params])
         figures = cur.fetchall()
-    count = sum(row[2] for row in figures)
-    highest = max((row[4] for row in figures), default=0)
+    ids = sorted(pk for row in figures for pk in row[4])
     if kind == JournalKind.TRANSACTIONS:
-        return count, {currency: total for currency, _w, _n, total, _m in figures}, highest
+        return ids, {currency: total for currency, _w, _n, total, _ids in figures}
     sums: dict[str, dict[str, list[int]]] = {}
-    for currency, what, n, total, _m in figures:
+    for currency, what, n, total, _ids in figures:
         sums.setdefault(currency, {})[what] = [n, total]
-    return count, sums, highest
+    return ids, sums
 
 
-def body(*, journal_pk: int, kind: str, merchant_id: str) -> bytes:
-    """The record lines of the journal `journal_pk` (its membership rows), written by
-    PostgreSQL's COPY … TO STDOUT (CSV, `;`), as the bytes it streamed."""
+def body(*, ids: list[int], kind: str, merchant_id: str) -> bytes:
+    """The record lines of the records `ids`, written by PostgreSQL's COPY … TO STDOUT (CSV,
+    `;`), as the bytes it streamed. By their ids (primary keys): a plan that does not depend on
+    the membership table's statistics."""
     query = _TRANSACTION_LINES if kind == JournalKind.TRANSACTIONS else _OPERATION_LINES
-    params = {"merchant_id": merchant_id, "journal": journal_pk}
+    params = {"merchant_id": merchant_id, "ids": ids}
     chunks = []
     sql = connection.ops.compose_sql(query, params)
     with connection.cursor() as cur:
@@ -192,15 +190,15 @@ def render(
     journal_date: dt.date,
     generated_at: dt.datetime,
     sequence: int,
-    journal_pk: int,
-    count: int,
+    ids: list[int],
     totals: dict,
     rows,
 ) -> tuple[bytes, dict]:
-    """The whole file of the journal `journal_pk`, whose membership rows are stored (count and
-    totals from record_lines) → (bytes, totals as stored). `rows`: a callable giving the
-    selector rows of its records, for the portable path when the database's CSV would differ."""
-    data = body(journal_pk=journal_pk, kind=kind, merchant_id=merchant_id)
+    """The whole file of the records `ids`, whose membership rows are stored (ids and totals
+    from record_lines) → (bytes, totals as stored). `rows`: a callable giving the selector rows
+    of its records, for the portable path when the database's CSV would differ."""
+    count = len(ids)
+    data = body(ids=ids, kind=kind, merchant_id=merchant_id)
     if b"\r" in data:
         text, _count, totals = files.render(
             kind=kind,

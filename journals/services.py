@@ -208,20 +208,17 @@ def _build(
     if in_database:
         # PostgreSQL writes the membership and the file (journals.copy). The records are read
         # before the journal's INSERT, as on the portable path: its id is drawn first, and the
-        # lines' reference to it is checked at COMMIT (a deferred constraint).
+        # lines carry no database constraint on it (docs/journals.md "Exactly once").
         journal.pk = copy.next_journal_id()
-        count, totals, highest = copy.record_lines(
-            journal_pk=journal.pk, kind=kind, records=records
-        )
+        ids, totals = copy.record_lines(journal_pk=journal.pk, kind=kind, records=records)
         data, totals = copy.render(
             **header,
-            journal_pk=journal.pk,
-            count=count,
+            ids=ids,
             totals=totals,
             rows=lambda: records_in_journal(journal_pk=journal.pk, kind=kind),
         )
-        _store_file(journal, data=data, count=count, totals=totals, merchant=merchant)
-        journal.max_record_id = max(previous_max, highest)
+        _store_file(journal, data=data, count=len(ids), totals=totals, merchant=merchant)
+        journal.max_record_id = max([previous_max, *ids[-1:]])
         journal.save(force_insert=True)
         return journal, True
     rows = list(records)
