@@ -2,7 +2,7 @@
 portable path (files.render over the selector's rows) writes, at close to COPY speed:
 
 - membership: one INSERT … SELECT of the selector's anti-join (the same rule, its SQL) whose
-  RETURNING rows give the count, the highest id and the sums per currency (and kind);
+  RETURNING rows give the records' ids and the sums per currency (and kind);
 - the record lines: COPY (SELECT …) TO STDOUT in CSV, formatted by the database (Paris dates and
   times, formula guard, empty fields) and streamed to the caller block by block;
 - the TITLE, column, SUM and TOTAL lines: files.head / files.*_tail, as on the portable path.
