@@ -1,5 +1,5 @@
 """A journal built by PostgreSQL itself (docs/journals.md "The file"), byte for byte what the
-portable path (files.render over the selector's rows) writes, at close to COPY speed:
+portable path (files.render over the selector's rows) writes, in set-based statements:
 
 - membership: one INSERT … SELECT of the selector's anti-join (the same rule, its SQL) whose
   RETURNING rows give the records' ids and the sums per currency (and kind);
