@@ -1,15 +1,19 @@
 """How fast the daily journals are built (target: 1,000,000 transactions and 200,000
-operations across 2,000 shops, 2 workers, goal <= 2 min), against PostgreSQL's own COPY ... TO of
-the same rows.
+operations across 2,000 shops, 2 workers, goal <= 2 min and <= 3x COPY), against PostgreSQL's own
+COPY ... TO of the same rows, with production settings (DEBUG off).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_journals \
-        /work/main/.venv/bin/python bench/journals.py
+        .venv/bin/python bench/journals.py
 
 Drops and recreates the database named in DATABASE_URL, migrates it, seeds one day with
 INSERT ... SELECT generate_series, then builds every shop's two journals with --workers processes,
 each calling journals.services.journals_build_shop (what the Celery task of one shop runs) for
-its share of the shops. Sending is not timed (it is the mail server's speed). Prints figures;
-asserts nothing about time, but checks that every record landed in exactly one journal.
+its share of the shops. It does so once per path (--paths): `portable`, Python formatting the
+rows the selector fetched (what SQLite runs, and what PostgreSQL ran before), then, after emptying
+the journals, `database`, PostgreSQL writing the membership and the lines (journals.copy): the
+before and the after in the same run. Sending is not timed (it is the mail server's speed). Prints
+figures and the load average; asserts nothing about time, but checks that every record landed in
+exactly one journal.
 """
 
 import argparse
@@ -29,8 +33,10 @@ JOURNAL_DATE = "2026-11-27"
 
 
 def setup_django():
+    from bench.search import BENCH_ENV  # production settings (DEBUG off), the bench's keys
+
+    os.environ.update(BENCH_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gestion.settings")
-    os.environ["DJANGO_DEBUG"] = "true"
     import django
 
     django.setup()
@@ -143,8 +149,10 @@ def copy_time() -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-def work(args: tuple[int, int, list[int]]) -> int:
-    """One worker: both journals of each of its shops (the body of journals.build_shop)."""
+def work(args: tuple[bool, list[int]]) -> tuple[int, tuple[float, float], tuple[float, float]]:
+    """One worker: both journals of each of its shops (the body of journals.build_shop), by the
+    database path or the portable one → (lines, (CPU s of the worker, of its backend), (start,
+    end) wall-clock seconds of its build)."""
     import datetime as dt
 
     setup_django()
@@ -152,27 +160,31 @@ def work(args: tuple[int, int, list[int]]) -> int:
 
     from journals.services import journals_build_shop
 
-    _index, _count, pks = args
+    in_database, pks = args
     day = dt.date.fromisoformat(JOURNAL_DATE)
     records = 0
+    began = time.time()  # wall clock: comparable between the workers (process start excluded)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         backend = cur.fetchone()[0]
-    python_before, postgres_before = _cpu_self(), _cpu_of(backend)
+    python_before, postgres_before = cpu_self(), cpu_of(backend)
     for pk in pks:
-        for journal, _created in journals_build_shop(merchant_pk=pk, journal_date=day):
+        for journal, _created in journals_build_shop(
+            merchant_pk=pk, journal_date=day, in_database=in_database
+        ):
             records += journal.record_count
-    cpu = (_cpu_self() - python_before, _cpu_of(backend) - postgres_before)
+    cpu = (cpu_self() - python_before, cpu_of(backend) - postgres_before)
+    ended = time.time()
     connection.close()
-    return records, cpu
+    return records, cpu, (began, ended)
 
 
-def _cpu_self() -> float:
+def cpu_self() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def _cpu_of(pid: int) -> float:
+def cpu_of(pid: int) -> float:
     """CPU seconds used so far by a local process (the worker's PostgreSQL backend)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -181,16 +193,61 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _start_together(ready) -> None:
+    """A worker's start-up: Django set up, then wait for the others, so they build together."""
+    setup_django()
+    ready.wait()
+
+
+def build(pks: list[int], workers: int, *, in_database: bool) -> dict:
+    """Every shop's two journals by one path, shops shared between `workers` processes."""
+    shares = [(in_database, pks[i::workers]) for i in range(workers)]
+    load = os.getloadavg()[0]
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(workers)
+    with context.Pool(workers, initializer=_start_together, initargs=(ready,)) as pool:
+        results = pool.map(work, shares, chunksize=1)
+    # From the first worker's start to the last one's end: Python's and Django's start-up in
+    # the fresh processes is not the build's.
+    return {
+        "seconds": max(w[1] for _r, _c, w in results) - min(w[0] for _r, _c, w in results),
+        "records": sum(r for r, _cpu, _w in results),
+        "python_cpu": sum(cpu[0] for _r, cpu, _w in results),
+        "postgres_cpu": sum(cpu[1] for _r, cpu, _w in results),
+        "load": (load, os.getloadavg()[0]),
+    }
+
+
+def forget_journals() -> None:
+    """Empty the journals, their lines and cursors: the next path starts from the same day."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE journals_journaltransaction, journals_journaloperation, journals_journal, "
+            "journals_journalcursor"
+        )
+        cur.execute("VACUUM ANALYZE")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--operations", type=int, default=200_000)
     parser.add_argument("--shops", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--paths",
+        default="portable,database",
+        help="which builds to time, in order: portable (Python formats), database (COPY)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
     if args.smoke:
         args.transactions, args.operations, args.shops = 2000, 400, 20
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if not paths or set(paths) - {"portable", "database"}:
+        sys.exit("--paths: portable, database or both (comma-separated)")
     url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_journals"
     )
@@ -202,53 +259,57 @@ def main():
     subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
     os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_DEBUG"] = "true"
+    setup_django()
     manage = [sys.executable, str(ROOT / "manage.py")]
+    print("migrating…", flush=True)
     subprocess.run([*manage, "migrate", "-v0"], check=True, env=os.environ, cwd=ROOT)
 
-    setup_django()
     from django.db import connection
 
     from journals.models import JournalOperation, JournalTransaction
     from merchants.models import Merchant
 
+    print(
+        f"seeding {args.transactions:,} transactions + {args.operations:,} operations…",
+        flush=True,
+    )
     started = time.perf_counter()
     seed(transactions=args.transactions, operations=args.operations, shops=args.shops)
     seeded = time.perf_counter() - started
     copy_seconds, copy_bytes = copy_time()
     pks = list(Merchant.objects.order_by("pk").values_list("pk", flat=True))
-    connection.close()
-
-    shares = [(i, args.workers, pks[i :: args.workers]) for i in range(args.workers)]
-    started = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        results = pool.map(work, shares)
-    build_seconds = time.perf_counter() - started
-    records = sum(r for r, _cpu in results)
-    python_cpu = sum(cpu[0] for _r, cpu in results)
-    postgres_cpu = sum(cpu[1] for _r, cpu in results)
-
-    in_journals = (JournalTransaction.objects.count(), JournalOperation.objects.count())
     print(
         f"scale: {args.transactions:,} transactions + {args.operations:,} operations, "
-        f"{args.shops:,} shops (seeded in {seeded:.1f} s)"
-    )
-    print(
-        f"build: {2 * len(pks):,} journals, {records:,} lines, {args.workers} workers: "
-        f"{build_seconds:.1f} s = {records / build_seconds:,.0f} lines/s"
-    )
-    print(
-        f"CPU used by the build: {python_cpu:.1f} s in the workers + {postgres_cpu:.1f} s in their "
-        f"PostgreSQL backends = {(python_cpu + postgres_cpu) / args.workers:.1f} s per core "
-        f"(a floor for the wall time with {args.workers} idle cores)"
+        f"{args.shops:,} shops (seeded in {seeded:.1f} s); load average at start "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"COPY … TO of the same rows: {copy_seconds:.1f} s ({copy_bytes / 1e6:,.0f} MB)")
-    print(f"ratio build / COPY: {build_seconds / copy_seconds:.1f}")
-    print(
-        f"exactly once: {in_journals[0]:,} transactions and {in_journals[1]:,} operations "
-        "in journals"
-    )
-    if in_journals != (args.transactions, args.operations):
+    mismatch = False
+    for index, path in enumerate(paths):
+        if index:
+            forget_journals()
+        connection.close()
+        print(f"building ({path})…", flush=True)
+        run = build(pks, args.workers, in_database=path == "database")
+        seconds = run["seconds"]
+        print(
+            f"{path}: {2 * len(pks):,} journals, {run['records']:,} lines, {args.workers} "
+            f"workers: {seconds:.1f} s = {run['records'] / seconds:,.0f} lines/s; "
+            f"ratio to COPY {seconds / copy_seconds:.1f}; load average "
+            f"{run['load'][0]:.2f} → {run['load'][1]:.2f}"
+        )
+        print(
+            f"  CPU: {run['python_cpu']:.1f} s in the workers + {run['postgres_cpu']:.1f} s in "
+            f"their PostgreSQL backends = "
+            f"{(run['python_cpu'] + run['postgres_cpu']) / args.workers:.1f} s per core"
+        )
+        in_journals = (JournalTransaction.objects.count(), JournalOperation.objects.count())
+        print(
+            f"  exactly once: {in_journals[0]:,} transactions and {in_journals[1]:,} operations "
+            "in journals"
+        )
+        mismatch = mismatch or in_journals != (args.transactions, args.operations)
+    if mismatch:
         sys.exit("MISMATCH: some record is not in exactly one journal")
 
 

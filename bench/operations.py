@@ -43,20 +43,33 @@ def main():
     parser.add_argument(
         "--workers", type=int, default=1, help="processes, each with its own connection"
     )
+    parser.add_argument(
+        "--before",
+        type=int,
+        default=0,
+        help="refunds first timed with the scope subquery compiled by the ORM at every call "
+        "(the code before merchant_ids_visible_to), for a same-run comparison",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print cProfile's top functions of the services"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
     if args.smoke:
         args.services, args.api = 100, 50
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_ops")
     fresh_database(url)
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_DEBUG="true",
-        DJANGO_SETTINGS_MODULE="gestion.settings",
-        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
-        DJANGO_LOG_LEVEL="WARNING",
-    )
     sys.path.insert(0, str(ROOT))
+    from bench.journals import cpu_of, cpu_self
+    from bench.search import BENCH_ENV  # production settings (DEBUG off), the bench's keys
+
+    os.environ.update(
+        BENCH_ENV,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="gestion.settings",
+        # DRF's test client calls the server "testserver".
+        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
+    )
     import django
 
     django.setup()
@@ -80,7 +93,7 @@ def main():
     Access.objects.create(user=operator, role="OPERATOR", merchant=merchant)
     now = timezone.now()
     day = timezone.localdate(now) - dt.timedelta(days=1)
-    total = args.services + args.api
+    total = args.before + args.services + args.api
     Transaction.objects.bulk_create(
         [
             Transaction(
@@ -103,6 +116,7 @@ def main():
         batch_size=2000,
     )
     rows = list(Transaction.objects.select_related("merchant").order_by("pk"))
+    by_before, rows = rows[: args.before], rows[args.before :]
     by_service, by_api = rows[: args.services], rows[args.services :]
 
     def in_parallel(work, items) -> float:
@@ -153,7 +167,34 @@ def main():
             if response.status_code != 200:
                 raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
 
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    before_s = None
+    if args.before:
+        from merchants.selectors import merchants_visible_to
+        from operations.services import cash
+
+        current = cash.merchant_ids_visible_to
+        cash.merchant_ids_visible_to = merchants_visible_to
+        try:
+            cpu_start = (cpu_self(), cpu_of(backend))
+            before_s = in_parallel(by_services, by_before)
+            before_cpu = (cpu_self() - cpu_start[0], cpu_of(backend) - cpu_start[1])
+        finally:
+            cash.merchant_ids_visible_to = current
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cpu_before = (cpu_self(), cpu_of(backend))
     service_s = in_parallel(by_services, by_service)
+    service_cpu = (cpu_self() - cpu_before[0], cpu_of(backend) - cpu_before[1])
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     api_s = in_parallel(by_http_api, by_api)
 
     refunded = Transaction.objects.filter(refunded_amount=1050).count()
@@ -163,13 +204,33 @@ def main():
         f"database: {connection.vendor} ({urlparse(url).path.lstrip('/')}), "
         f"{args.workers} worker process(es)"
     )
+    if before_s is not None:
+        print(
+            f"services, scope compiled per call (before): {args.before:,} partial refunds in "
+            f"{before_s:.2f} s = {args.before / before_s:,.0f} operations/s"
+        )
+        if args.workers == 1:
+            print(
+                f"  CPU per operation: {1000 * before_cpu[0] / args.before:.2f} ms in Python + "
+                f"{1000 * before_cpu[1] / args.before:.2f} ms in its PostgreSQL backend"
+            )
     print(
         f"services: {args.services:,} partial refunds in {service_s:.2f} s = "
         f"{args.services / service_s:,.0f} operations/s"
     )
+    if args.workers == 1:
+        print(
+            f"  CPU per operation: {1000 * service_cpu[0] / args.services:.2f} ms in Python + "
+            f"{1000 * service_cpu[1] / args.services:.2f} ms in its PostgreSQL backend; "
+            f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
     print(
         f"API:      {args.api:,} partial refunds in {api_s:.2f} s = "
         f"{args.api / api_s:,.0f} operations/s"
+    )
+    print(
+        f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
+        "(goal: within 1.5x, i.e. >= 0.67)"
     )
 
 

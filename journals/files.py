@@ -228,22 +228,10 @@ def _sum_order(what: str) -> tuple[int, str]:
     return (3, what) if what == "REFUSED" else (2, what)
 
 
-def render(
-    *,
-    kind: str,
-    merchant_id: str,
-    journal_date: dt.date,
-    generated_at: dt.datetime,
-    sequence: int,
-    rows: Iterable[tuple],
-) -> tuple[str, int, dict[str, int]]:
-    """The whole file for `rows` (selector rows of `kind`) → (text, record count, totals)."""
-    columns, line = (
-        (TRANSACTION_COLUMNS, transaction_line)
-        if kind == "TRANSACTIONS"
-        else (OPERATION_COLUMNS, operation_line)
-    )
-    out = io.StringIO()
+def head(
+    *, kind: str, merchant_id: str, journal_date: dt.date, generated_at: dt.datetime, sequence: int
+) -> str:
+    """The TITLE line and the column names."""
     lines = CsvLines(line_end=LINE_END)
     title = [
         "TITLE",
@@ -254,36 +242,82 @@ def render(
         f"{sequence:06d}",
         FORMAT_VERSION,
     ]
-    out.write(lines.line(title))
-    out.write(lines.line(columns))
+    columns = TRANSACTION_COLUMNS if kind == "TRANSACTIONS" else OPERATION_COLUMNS
+    return lines.line(title) + lines.line(columns)
+
+
+def transactions_tail(count: int, totals: dict[str, int]) -> tuple[str, dict[str, int]]:
+    """The TOTAL line of a transactions journal of `count` records and its sums per currency
+    → (text, totals in ascending currency order)."""
+    totals = dict(sorted(totals.items()))
+    text = CsvLines(line_end=LINE_END).line(
+        ["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())]
+    )
+    return text, totals
+
+
+def operations_tail(count: int, sums: dict[str, dict[str, list[int]]]) -> tuple[str, dict]:
+    """The SUM lines and the TOTAL line of an operations journal of `count` records, from
+    `sums` ({currency: {what: [count, amount]}}) → (text, totals)."""
+    # Never one figure mixing debits, credits and the rest (docs/journals.md).
+    lines = CsvLines(line_end=LINE_END)
+    out = []
+    totals: dict = {}
+    for currency in sorted(sums):
+        totals[currency] = {}
+        for what in sorted(sums[currency], key=_sum_order):
+            n, amount = sums[currency][what]
+            out.append(lines.line(["SUM", currency, what, str(n), str(amount)]))
+            totals[currency][what] = {"count": n, "amount": amount}
+    out.append(lines.line(["TOTAL", str(count)]))
+    return "".join(out), totals
+
+
+def render(
+    *,
+    kind: str,
+    merchant_id: str,
+    journal_date: dt.date,
+    generated_at: dt.datetime,
+    sequence: int,
+    rows: Iterable[tuple],
+) -> tuple[str, int, dict[str, int]]:
+    """The whole file for `rows` (selector rows of `kind`) → (text, record count, totals).
+
+    The portable path (any database); on PostgreSQL the database writes the record lines
+    (journals.copy), byte for byte the same."""
+    out = io.StringIO()
+    out.write(
+        head(
+            kind=kind,
+            merchant_id=merchant_id,
+            journal_date=journal_date,
+            generated_at=generated_at,
+            sequence=sequence,
+        )
+    )
+    lines = CsvLines(line_end=LINE_END)
     count = 0
     if kind == "TRANSACTIONS":
         totals: dict = {}
         for row in rows:
-            cells, currency, amount = line(merchant_id, row)
+            cells, currency, amount = transaction_line(merchant_id, row)
             out.write(lines.line(cells))
             count += 1
             totals[currency] = totals.get(currency, 0) + amount
-        totals = dict(sorted(totals.items()))
-        out.write(lines.line(["TOTAL", str(count), *(f"{c}={a}" for c, a in totals.items())]))
+        tail, totals = transactions_tail(count, totals)
+        out.write(tail)
         return out.getvalue(), count, totals
-    # Operations: never one figure mixing debits, credits and the rest (docs/journals.md).
     sums: dict[str, dict[str, list[int]]] = {}
     for row in rows:
-        cells, currency, (what, amount) = line(merchant_id, row)
+        cells, currency, (what, amount) = operation_line(merchant_id, row)
         out.write(lines.line(cells))
         count += 1
         tally = sums.setdefault(currency, {}).setdefault(what, [0, 0])
         tally[0] += 1
         tally[1] += amount
-    totals = {}
-    for currency in sorted(sums):
-        totals[currency] = {}
-        for what in sorted(sums[currency], key=_sum_order):
-            n, amount = sums[currency][what]
-            out.write(lines.line(["SUM", currency, what, str(n), str(amount)]))
-            totals[currency][what] = {"count": n, "amount": amount}
-    out.write(lines.line(["TOTAL", str(count)]))
+    tail, totals = operations_tail(count, sums)
+    out.write(tail)
     return out.getvalue(), count, totals
 
 

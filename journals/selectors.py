@@ -22,6 +22,13 @@ def journal_get(*, user, pk: int) -> Journal:
     return journals_visible_to(user=user).get(pk=pk)
 
 
+def _of_kind(kind: str):
+    """→ (record model, membership model, its link to the record, the file's fields)."""
+    if kind == JournalKind.TRANSACTIONS:
+        return Transaction, JournalTransaction, "transaction", files.TRANSACTION_FIELDS
+    return Operation, JournalOperation, "operation", files.OPERATION_FIELDS
+
+
 def records_not_in_journal(
     *, merchant_pk: int, kind: str, scan_from_id: int, since=None
 ) -> QuerySet:
@@ -32,16 +39,7 @@ def records_not_in_journal(
     `since`: only records made from then on (the shop's go-live into production: what it did in
     demo and pre-production is in no journal, docs/journals.md "Environments").
     """
-    if kind == JournalKind.TRANSACTIONS:
-        model, lines, link, fields = (
-            Transaction,
-            JournalTransaction,
-            "transaction",
-            files.TRANSACTION_FIELDS,
-        )
-    else:
-        model, lines, link = Operation, JournalOperation, "operation"
-        fields = files.OPERATION_FIELDS
+    model, lines, link, fields = _of_kind(kind)
     records = model.objects.filter(merchant_id=merchant_pk, id__gt=scan_from_id)
     if since is not None:
         records = records.filter(created_at__gte=since)
@@ -50,3 +48,10 @@ def records_not_in_journal(
         .order_by("id")
         .values_list(*fields)
     )
+
+
+def records_in_journal(*, journal_pk: int, kind: str) -> QuerySet:
+    """Rows (files.*_FIELDS tuples, by id) of the records of the journal `journal_pk`."""
+    model, lines, link, fields = _of_kind(kind)
+    members = lines.objects.filter(journal_id=journal_pk).values(f"{link}_id")
+    return model.objects.filter(pk__in=members).order_by("id").values_list(*fields)

@@ -1,6 +1,10 @@
 """Who may see and do what on which shops: the one place scope is computed."""
 
+import functools
+
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import Access, Merchant, MerchantGroup, User, is_bank_staff
 
@@ -12,25 +16,63 @@ RIGHTS: dict[str, frozenset[str]] = {
 }
 
 
+def _scope(user) -> str:
+    """ "none", "all" (bank staff) or "roles" (what the user's roles give)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return "none"
+    if is_bank_staff(user):
+        return "all"
+    if user.is_payment_server:
+        return "none"
+    return "roles"
+
+
+def _via_roles(*, user_id: int, right: str) -> QuerySet[Merchant]:
+    roles = RIGHTS[right]
+    via_shop = Access.objects.filter(
+        user_id=user_id, role__in=roles, merchant__isnull=False
+    ).values("merchant_id")
+    via_group = Access.objects.filter(user_id=user_id, role__in=roles, group__isnull=False).values(
+        "group_id"
+    )
+    return Merchant.objects.filter(Q(pk__in=via_shop) | Q(groups__in=via_group)).distinct()
+
+
 def merchants_visible_to(*, user, right: str = "view") -> QuerySet[Merchant]:
     """The shops on which `user` holds `right`: via a role on the shop or on a group containing it.
 
     Bank staff hold every right on every shop; the payment-server account holds none here.
     """
-    if not user or not user.is_authenticated or not user.is_active:
+    scope = _scope(user)
+    if scope == "none":
         return Merchant.objects.none()
-    if is_bank_staff(user):
+    if scope == "all":
         return Merchant.objects.all()
-    if user.is_payment_server:
-        return Merchant.objects.none()
-    roles = RIGHTS[right]
-    via_shop = Access.objects.filter(user=user, role__in=roles, merchant__isnull=False).values(
-        "merchant_id"
-    )
-    via_group = Access.objects.filter(user=user, role__in=roles, group__isnull=False).values(
-        "group_id"
-    )
-    return Merchant.objects.filter(Q(pk__in=via_shop) | Q(groups__in=via_group)).distinct()
+    return _via_roles(user_id=user.pk, right=right)
+
+
+# A user id no account has: marks the user's place among the parameters of the cached SQL.
+_SOME_USER = -2_000_000_001
+
+
+@functools.cache
+def _via_roles_sql(right: str, vendor: str) -> tuple[str, tuple]:
+    return _via_roles(user_id=_SOME_USER, right=right).values("pk").query.sql_with_params()
+
+
+def merchant_ids_visible_to(*, user, right: str = "view"):
+    """merchants_visible_to's shops for a `merchant_id__in=` filter, at a fraction of its cost
+    per call (a cash operation's lock asks it each time: its SQL is compiled once per right and
+    process): None for every shop (bank staff, no filter needed), [] for none, else a
+    subquery."""
+    scope = _scope(user)
+    if scope == "none":
+        return []
+    if scope == "all":
+        return None
+    sql, params = _via_roles_sql(right, connection.vendor)
+    # The ORM's own SQL for this right; only the user id changes, passed as a parameter.
+    return RawSQL(sql, [user.pk if p == _SOME_USER else p for p in params])  # noqa: S611
 
 
 def user_has_right(*, user, merchant: Merchant, right: str) -> bool:

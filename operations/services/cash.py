@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.csv import FORMULA_STARTS
 from core.dates import PARIS
-from merchants.selectors import merchants_visible_to
+from merchants.selectors import merchant_ids_visible_to
 from operations.acquirer import AcquirerUnavailable, Authorisation, authorise
 from operations.models import ORIGIN_MAX_LENGTH, Operation, OperationChannel, OperationKind
 from transactions import lifecycle, sips_codes
@@ -140,9 +140,10 @@ def _locked(pk: int, user) -> tuple[Transaction, bool]:
     whether `user` may operate on it — one round trip on the usual path."""
     rows = Transaction.objects.select_for_update(of=("self",)).select_related("merchant")
     if user is not None:
-        operable = merchants_visible_to(user=user, right="operate")
+        operable = merchant_ids_visible_to(user=user, right="operate")
+        mine = rows if operable is None else rows.filter(merchant_id__in=operable)
         try:
-            return rows.get(pk=pk, merchant__in=operable), True
+            return mine.get(pk=pk), True
         except Transaction.DoesNotExist:
             pass
     return rows.get(pk=pk), False

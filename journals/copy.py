@@ -1,0 +1,224 @@
+"""A journal built by PostgreSQL itself (docs/journals.md "The file"), byte for byte what the
+portable path (files.render over the selector's rows) writes, in set-based statements:
+
+- membership: one INSERT … SELECT of the selector's anti-join (the same rule, its SQL) whose
+  RETURNING rows give the records' ids and the sums per currency (and kind);
+- the record lines: COPY (SELECT …) TO STDOUT in CSV, formatted by the database (Paris dates and
+  times, formula guard, empty fields) and streamed to the caller block by block;
+- the TITLE, column, SUM and TOTAL lines: files.head / files.*_tail, as on the portable path.
+
+PostgreSQL's CSV quotes a field holding `;`, `"` or a line feed, as the project's CSV writer
+does, and also one holding a carriage return, which the writer (with `\\n` line ends) does not:
+a file in which the database wrote a carriage return is therefore written again by the portable
+path from the same rows (the feed refuses carriage returns, so only records stored before that
+rule can hold one).
+"""
+
+import datetime as dt
+
+from django.db import connection
+
+from core.csv import FORMULA_STARTS
+from core.dates import PARIS
+from operations.models import Operation
+from transactions.models import Transaction
+
+from . import files
+from .models import Journal, JournalKind, JournalOperation, JournalTransaction
+
+
+def _literal(char: str) -> str:
+    return f"'{char}'" if char.isprintable() else f"chr({ord(char)})"
+
+
+_FORMULA_FIRST_SQL = ", ".join(_literal(c) for c in FORMULA_STARTS)
+
+
+def _cell(sql: str) -> str:
+    """A text cell: empty for '' and NULL alike (PostgreSQL's CSV quotes '' but not NULL)."""
+    return f"NULLIF({sql}, '')"
+
+
+def _free(sql: str) -> str:
+    """A free-text cell, never read as a formula (core.csv.neutralise, in SQL)."""
+    formula = f"left({sql}, 1) IN ({_FORMULA_FIRST_SQL})"
+    return f"CASE WHEN {formula} THEN '''' || {sql} ELSE {_cell(sql)} END"
+
+
+def _date(sql: str) -> str:
+    return f"to_char({sql}, 'YYYYMMDD')"
+
+
+def _paris(sql: str, pattern: str) -> str:
+    return f"to_char({sql} AT TIME ZONE '{PARIS.key}', '{pattern}')"
+
+
+# One expression per column of files.TRANSACTION_COLUMNS, in order (%(merchant_id)s: the shop).
+_TRANSACTION_CELLS = [
+    "%(merchant_id)s",
+    _date("t.payment_date"),
+    _cell("t.transaction_id"),
+    _paris("t.payment_at", "HH24MISS"),
+    "t.origin_amount",
+    _cell("t.currency_code"),
+    _cell("t.capture_mode"),
+    "t.capture_day",
+    _date("t.capture_date"),
+    _cell("t.payment_means"),
+    _cell("t.card_number"),
+    _cell("t.response_code"),
+    _cell("t.bank_response_code"),
+    _cell("t.cvv_flag"),
+    _cell("t.cvv_response_code"),
+    _cell("t.authorisation_id"),
+    _cell("t.complementary_code"),
+    _cell("t.status"),
+    _free("t.order_id"),
+    _free("t.customer_id"),
+    _free("t.return_context"),
+    _cell("t.origin"),
+    _date("s.payment_date"),
+    _cell("s.transaction_id"),
+]
+
+_OPERATION_CELLS = [
+    "%(merchant_id)s",
+    _date("t.payment_date"),
+    _cell("t.transaction_id"),
+    _paris("o.created_at", "YYYYMMDD"),
+    _paris("o.created_at", "HH24MISS"),
+    _cell("o.kind"),
+    "o.amount",
+    _cell("o.currency_code"),
+    _cell("o.response_code"),
+    _cell("o.channel"),
+    _free("o.origin"),
+    _cell("o.status_before"),
+    _cell("o.status_after"),
+    _free("u.username"),
+    _cell("n.transaction_id"),
+    _free("t.order_id"),
+]
+
+_TRANSACTION_LINES = f"""
+    SELECT {", ".join(_TRANSACTION_CELLS)}
+    FROM {Transaction._meta.db_table} t
+    LEFT JOIN {Transaction._meta.db_table} s ON s.id = t.source_id
+    WHERE t.id = ANY(%(ids)s)
+    ORDER BY t.id"""  # noqa: S608 - table names and expressions are ours
+
+_OPERATION_LINES = f"""
+    SELECT {", ".join(_OPERATION_CELLS)}
+    FROM {Operation._meta.db_table} o
+    JOIN {Transaction._meta.db_table} t ON t.id = o.transaction_id
+    LEFT JOIN {Operation.user.field.related_model._meta.db_table} u ON u.id = o.user_id
+    LEFT JOIN {Transaction._meta.db_table} n ON n.id = o.new_transaction_id
+    WHERE o.id = ANY(%(ids)s)
+    ORDER BY o.id"""  # noqa: S608 - table names and expressions are ours
+
+# What each kind's membership rows add up to: (currency, what, count, sum, ids), `what`
+# being NULL for transactions, the SUM line's name for operations (files.operation_line).
+_TRANSACTION_FIGURES = (
+    Transaction,
+    "transaction_id",
+    "SELECT r.currency_code, NULL, count(*), sum(r.origin_amount)::bigint, array_agg(r.id)",
+    "GROUP BY r.currency_code",
+)
+_OPERATION_FIGURES = (
+    Operation,
+    "operation_id",
+    "SELECT r.currency_code, CASE WHEN r.response_code = '00' THEN r.kind ELSE 'REFUSED' END, "
+    "count(*), sum(r.amount)::bigint, array_agg(r.id)",
+    "GROUP BY 1, 2",
+)
+
+
+def next_journal_id() -> int:
+    """An id for a journal about to be built (its lines are written before its row)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Journal._meta.db_table])
+        return cur.fetchone()[0]
+
+
+def record_lines(*, journal_pk: int, kind: str, records) -> tuple[list[int], dict]:
+    """Put the `records` (the selector's queryset of the records to journal) in the journal
+    `journal_pk` in one INSERT … SELECT → (their ids in order, totals as files.*_tail want
+    them)."""
+    lines, (model, column, select, group) = (
+        (JournalTransaction, _TRANSACTION_FIGURES)
+        if kind == JournalKind.TRANSACTIONS
+        else (JournalOperation, _OPERATION_FIGURES)
+    )
+    ids_sql, ids_params = records.values_list("id").query.sql_with_params()
+    table = model._meta.db_table
+    sql = (
+        f"WITH added AS (INSERT INTO {lines._meta.db_table} (journal_id, {column}) "  # noqa: S608
+        f"SELECT %s, ids.id FROM ({ids_sql}) ids RETURNING {column}) "
+        f"{select} FROM added JOIN {table} r ON r.id = added.{column} {group}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [journal_pk, *ids_params])
+        figures = cur.fetchall()
+    ids = sorted(pk for row in figures for pk in row[4])
+    if kind == JournalKind.TRANSACTIONS:
+        return ids, {currency: total for currency, _w, _n, total, _ids in figures}
+    sums: dict[str, dict[str, list[int]]] = {}
+    for currency, what, n, total, _ids in figures:
+        sums.setdefault(currency, {})[what] = [n, total]
+    return ids, sums
+
+
+def body(*, ids: list[int], kind: str, merchant_id: str) -> bytes:
+    """The record lines of the records `ids`, written by PostgreSQL's COPY … TO STDOUT (CSV,
+    `;`), as the bytes it streamed. By their ids (primary keys): a plan that does not depend on
+    the membership table's statistics."""
+    query = _TRANSACTION_LINES if kind == JournalKind.TRANSACTIONS else _OPERATION_LINES
+    params = {"merchant_id": merchant_id, "ids": ids}
+    chunks = []
+    sql = connection.ops.compose_sql(query, params)
+    with connection.cursor() as cur:
+        with cur.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')") as copy:
+            for block in copy:
+                chunks.append(bytes(block))
+    return b"".join(chunks)
+
+
+def render(
+    *,
+    kind: str,
+    merchant_id: str,
+    journal_date: dt.date,
+    generated_at: dt.datetime,
+    sequence: int,
+    ids: list[int],
+    totals: dict,
+    rows,
+) -> tuple[bytes, dict]:
+    """The whole file of the records `ids`, whose membership rows are stored (ids and totals
+    from record_lines) → (bytes, totals as stored). `rows`: a callable giving the selector rows
+    of its records, for the portable path when the database's CSV would differ."""
+    count = len(ids)
+    data = body(ids=ids, kind=kind, merchant_id=merchant_id)
+    if b"\r" in data:
+        text, _count, totals = files.render(
+            kind=kind,
+            merchant_id=merchant_id,
+            journal_date=journal_date,
+            generated_at=generated_at,
+            sequence=sequence,
+            rows=rows(),
+        )
+        return text.encode(), totals
+    head = files.head(
+        kind=kind,
+        merchant_id=merchant_id,
+        journal_date=journal_date,
+        generated_at=generated_at,
+        sequence=sequence,
+    )
+    tail, totals = (
+        files.transactions_tail(count, totals)
+        if kind == JournalKind.TRANSACTIONS
+        else files.operations_tail(count, totals)
+    )
+    return head.encode() + data + tail.encode(), totals
