@@ -19,9 +19,7 @@ SPOOL_BYTES = 4 * 1024 * 1024
 STREAM_BYTES = 64 * 1024
 
 
-def save_chunks(
-    name: str, chunks: Iterable[str | bytes], *, storage: Storage | None = None
-) -> str:
+def save_chunks(name: str, chunks: Iterable[str | bytes], *, storage: Storage | None = None) -> str:
     """Write `chunks` (text in UTF-8, or bytes) as the file `name`, replacing any file of that
     name (a retried job writes its file again), and return the name the storage kept.
 

@@ -38,9 +38,7 @@ max_requests_jitter = max_requests // 10
 # One line per request on stdout (journald or the platform's log collector keeps it): the
 # client as the proxy saw it, the request, its status, size and duration in milliseconds.
 accesslog = os.environ.get("GESTION_ACCESS_LOG", "-") or None
-access_log_format = (
-    '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
-)
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("GESTION_WEB_LOG_LEVEL", "info")
 
@@ -82,4 +80,6 @@ def _from_trusted_proxy(peer) -> bool:
 
 def pre_request(worker, req):
     if not _from_trusted_proxy(req.peer_addr):
-        req.headers = [(name, value) for name, value in req.headers if name not in FORWARDING_HEADERS]
+        req.headers = [
+            (name, value) for name, value in req.headers if name not in FORWARDING_HEADERS
+        ]

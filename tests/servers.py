@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.test import override_settings
 
 from tests.net import free_port
 from tests.waiting import DEADLINE, wait_until
@@ -97,9 +98,11 @@ class Serve:
 def session_cookie(user) -> str:
     """A logged-in session of `user` (stored in the database every node reads), as the cookie a
     browser would send to a production server."""
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
+    # Signed with the servers' key, as a login on them would have.
+    with override_settings(SECRET_KEY=STRONG_KEY):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
     return f"{PRODUCTION_SESSION_COOKIE}={store.session_key}"

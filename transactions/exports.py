@@ -8,7 +8,6 @@ file (transactions.tasks), the owner watches its progress and downloads it until
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,8 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.csv import PeopleCsvWriter
-from core.storage import save_chunks
 from core.dates import PARIS
+from core.storage import save_chunks
 
 from .filters import TransactionFilter
 from .keyset import narrow_to_small_scope

@@ -4,16 +4,9 @@ other address is ignored."""
 
 import pytest
 
-from tests.servers import Serve, collectstatic, production_env
+from tests.servers import Serve, production_env
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("static")
-    collectstatic(root)
-    return root
 
 
 def serve(tmp_path, static_root, name, **env):
