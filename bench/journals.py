@@ -16,7 +16,6 @@ import argparse
 import multiprocessing
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,16 +23,11 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._common import database, django_setup, migrate  # noqa: E402
+
 DAY = "2026-11-26"
 JOURNAL_DATE = "2026-11-27"
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gestion.settings")
-    os.environ["DJANGO_DEBUG"] = "true"
-    import django
-
-    django.setup()
 
 
 def seed(*, transactions: int, operations: int, shops: int) -> None:
@@ -147,7 +141,7 @@ def work(args: tuple[int, int, list[int]]) -> int:
     """One worker: both journals of each of its shops (the body of journals.build_shop)."""
     import datetime as dt
 
-    setup_django()
+    django_setup(os.environ["DATABASE_URL"])
     from django.db import connection
 
     from journals.services import journals_build_shop
@@ -197,16 +191,9 @@ def main():
     parsed = urlparse(url)
     if not parsed.scheme.startswith("postgres"):
         sys.exit("bench/journals.py needs PostgreSQL (DATABASE_URL=postgres://…)")
-    name = parsed.path.lstrip("/")
-    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_DEBUG"] = "true"
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], check=True, env=os.environ, cwd=ROOT)
-
-    setup_django()
+    database(url, fresh=True)
+    migrate(url)
+    django_setup(url)  # production settings (DEBUG off), as a worker runs
     from django.db import connection
 
     from journals.models import JournalOperation, JournalTransaction

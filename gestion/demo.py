@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -115,11 +115,13 @@ def demo_seed(
     password: str | None = DEMO_PASSWORD,
     now: dt.datetime | None = None,
     seed: int = 20261127,
+    progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
     """Create what is missing of the demo world; what exists already is left as it is.
 
     `password=None` (a server with DEBUG off): the demo accounts get no usable password and no
-    demo second factor, so no publicly known secret opens them."""
+    demo second factor, so no publicly known secret opens them. `progress` is called with the
+    number of transactions each batch wrote (seed_demo shows a progress line, core/progress.py)."""
     now = now or timezone.now()
     report = SeedReport()
     merchants = _ensure_shops(shops, report)
@@ -129,7 +131,7 @@ def demo_seed(
     if empty and transactions > 0:
         per_shop = max(1, transactions * len(empty) // len(merchants) // len(empty))
         share = transactions if len(empty) == len(merchants) else per_shop * len(empty)
-        _load_transactions(empty, share, now, random.Random(seed), report)
+        _load_transactions(empty, share, now, random.Random(seed), report, progress=progress)
         _remittance_records(empty)
     return report
 
@@ -493,7 +495,9 @@ OPERATION_COLUMNS = [
 ]  # fmt: skip
 
 
-def _load_transactions(merchants, total, now, rng, report: SeedReport, batch: int = 50_000):
+def _load_transactions(
+    merchants, total, now, rng, report: SeedReport, batch: int = 50_000, progress=None
+):
     actors = _actors()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Transaction._meta.db_table}")
@@ -511,9 +515,13 @@ def _load_transactions(merchants, total, now, rng, report: SeedReport, batch: in
         ops.extend(row_ops)
         if len(rows) >= batch:
             _write(rows, ops, report)
+            if progress:
+                progress(len(rows))
             rows, ops = [], []
     if rows:
         _write(rows, ops, report)
+        if progress:
+            progress(len(rows))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
