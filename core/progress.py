@@ -39,6 +39,7 @@ class Progress:
         self.done = 0
         self.started = clock()
         self.shown_at: float | None = None
+        self.shown_done = -1
 
     def line(self) -> str:
         elapsed = self.clock() - self.started
@@ -64,10 +65,15 @@ class Progress:
             self.shown_at = now
 
     def finish(self) -> None:
-        """The last line (whatever the throttle), ending the terminal's line."""
-        self._show(end="\n")
+        """The last count if the throttle held it back; ends the terminal's line."""
+        if self.done != self.shown_done:
+            self._show(end="\n")
+        elif self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
 
     def _show(self, end: str) -> None:
+        self.shown_done = self.done
         prefix = "\r\033[K" if self.tty else ""
         self.stream.write(prefix + self.line() + end)
         self.stream.flush()

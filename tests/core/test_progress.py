@@ -30,14 +30,30 @@ def test_lines_are_throttled_and_the_last_one_always_shown():
     clock.now += 1
     progress.advance(100)
     clock.now += 5
-    progress.advance(100)  # 6 s after the first line: not shown
+    progress.advance(100)  # 5 s after the first line: not shown
     clock.now += 6
-    progress.advance(100)
-    progress.finish()
+    progress.advance(100)  # 11 s after it: shown
+    clock.now += 3
+    progress.advance(0)  # held back
+    progress.finish()  # the count did not change since the last line: nothing more
 
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[1].split(" /")[0] for line in lines] == [" 100", " 300", " 300"]
-    assert lines[-1] == "load: 300 / 300 rows (100.0%), 25 rows/s, 12s"
+    assert lines == [
+        "load: 100 / 300 rows ( 33.3%), 100 rows/s, ETA 2s",
+        "load: 300 / 300 rows (100.0%), 25 rows/s, 12s",
+    ]
+
+
+def test_finish_shows_the_count_the_throttle_held_back():
+    clock, out = Clock(), io.StringIO()
+    progress = Progress(0, "analyze", unit="tables", stream=out, clock=clock)
+
+    progress.advance(1)
+    clock.now += 2
+    progress.advance(1)
+    progress.finish()
+
+    assert out.getvalue().splitlines()[-1] == "analyze: 2 tables, 1 tables/s, 2s"
 
 
 def test_durations_read_as_people_write_them():
