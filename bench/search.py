@@ -10,12 +10,13 @@ CI smoke (drops, creates, migrates and seeds the scratch database named in DATAB
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_ci \
         /work/main/.venv/bin/python bench/search.py --smoke
 
-It migrates the database (the search indexes are built then on an existing table), seeds it with
-seed_demo if it holds fewer transactions than asked, starts gunicorn with production settings
-(DEBUG off), and times, for a merchant user (10 shops) and a bank user (every shop), the searches
-the issue names; the same searches in Django's admin changelist for Transaction are the baseline,
-run in the same process against the same server, and the ratios are printed. It prints figures
-and asserts nothing about time.
+It makes the database if it is missing, migrates it (the search indexes are built then on an
+existing table), seeds it with seed_demo if it holds fewer transactions than asked, starts the
+production server (bin/serve: gunicorn, production settings, DEBUG off), and times, for a
+merchant user (10 shops) and a bank user (every shop), the searches the issue names; the same
+searches in Django's admin changelist for Transaction are the baseline, run in the same process
+against the same server, and the ratios are printed. It prints figures and asserts nothing about
+time.
 """
 
 import argparse
@@ -127,16 +128,17 @@ def bench_users(shops_per_merchant):
 class Server:
     def __init__(self, workers, port, env):
         self.port = port
+        # The production server command (bin/serve), sync workers, no access log.
         self.proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "gestion.wsgi",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--timeout=600",
-                "--log-level=warning",
-            ],
-            env=env,
+            [str(ROOT / "bin/serve"), f"--bind=127.0.0.1:{port}", "--timeout=600"],
+            env={
+                **env,
+                "PYTHON": sys.executable,
+                "GESTION_WEB_WORKERS": str(workers),
+                "GESTION_WEB_THREADS": "1",
+                "GESTION_ACCESS_LOG": "",
+                "GESTION_WEB_LOG_LEVEL": "warning",
+            },
             cwd=ROOT,
         )
         deadline = time.monotonic() + 60
