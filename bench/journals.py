@@ -20,7 +20,6 @@ import argparse
 import multiprocessing
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,18 +27,11 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._common import database, django_setup, migrate  # noqa: E402
+
 DAY = "2026-11-26"
 JOURNAL_DATE = "2026-11-27"
-
-
-def setup_django():
-    from bench.search import BENCH_ENV  # production settings (DEBUG off), the bench's keys
-
-    os.environ.update(BENCH_ENV)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gestion.settings")
-    import django
-
-    django.setup()
 
 
 def seed(*, transactions: int, operations: int, shops: int) -> None:
@@ -155,7 +147,7 @@ def work(args: tuple[bool, list[int]]) -> tuple[int, tuple[float, float], tuple[
     end) wall-clock seconds of its build)."""
     import datetime as dt
 
-    setup_django()
+    django_setup(os.environ["DATABASE_URL"])
     from django.db import connection
 
     from journals.services import journals_build_shop
@@ -195,7 +187,7 @@ def cpu_of(pid: int) -> float:
 
 def _start_together(ready) -> None:
     """A worker's start-up: Django set up, then wait for the others, so they build together."""
-    setup_django()
+    django_setup(os.environ["DATABASE_URL"])
     ready.wait()
 
 
@@ -254,16 +246,9 @@ def main():
     parsed = urlparse(url)
     if not parsed.scheme.startswith("postgres"):
         sys.exit("bench/journals.py needs PostgreSQL (DATABASE_URL=postgres://…)")
-    name = parsed.path.lstrip("/")
-    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
-    os.environ["DATABASE_URL"] = url
-    setup_django()
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    print("migrating…", flush=True)
-    subprocess.run([*manage, "migrate", "-v0"], check=True, env=os.environ, cwd=ROOT)
-
+    database(url, fresh=True)
+    migrate(url)
+    django_setup(url)  # production settings (DEBUG off), as a worker runs
     from django.db import connection
 
     from journals.models import JournalOperation, JournalTransaction

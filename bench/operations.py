@@ -17,23 +17,15 @@ import argparse
 import datetime as dt
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-
-def fresh_database(url: str) -> None:
-    parsed = urlparse(url)
-    if not parsed.scheme.startswith("postgres"):
-        return
-    name = parsed.path.lstrip("/")
-    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+from bench._common import database, django_setup, step  # noqa: E402
 
 
 def main():
@@ -58,33 +50,22 @@ def main():
     if args.smoke:
         args.services, args.api = 100, 50
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_ops")
-    fresh_database(url)
-    sys.path.insert(0, str(ROOT))
-    from bench.journals import cpu_of, cpu_self
-    from bench.search import BENCH_ENV  # production settings (DEBUG off), the bench's keys
-
-    os.environ.update(
-        BENCH_ENV,
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="gestion.settings",
-        # DRF's test client calls the server "testserver".
-        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
-    )
-    import django
-
-    django.setup()
+    database(url, fresh=True)
+    django_setup(url)  # production settings (DEBUG off), as a server runs
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
     from rest_framework.test import APIClient
 
+    from bench.journals import cpu_of, cpu_self
     from merchants.models import Access, User
     from merchants.services import api_token_create, merchant_create
     from operations.services import transaction_refund
     from transactions.models import Status, Transaction
 
     settings.REMITTANCE_WINDOW = ("00:00", "00:00")  # no window during the measurement
+    step("migrating")
     call_command("migrate", verbosity=0)
     merchant, _secret = merchant_create(
         merchant_id="099000000000001", name="Bench shop", journal_email="bench@shop.invalid"

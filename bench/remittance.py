@@ -20,7 +20,6 @@ asserts nothing about time.
 import argparse
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,24 +27,10 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._common import database, django_setup, step  # noqa: E402
+
 DAY = "2026-11-26"
-
-
-def fresh_database(url: str) -> None:
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gestion.settings")
-    os.environ["DJANGO_DEBUG"] = "true"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def seed(*, transactions: int, shops: int) -> None:
@@ -164,9 +149,8 @@ def main():
     )
     if not urlparse(url).scheme.startswith("postgres"):
         raise SystemExit("bench/remittance.py needs PostgreSQL (DATABASE_URL=postgres://…)")
-    fresh_database(url)
-    os.environ["DATABASE_URL"] = url
-    setup_django()
+    database(url, fresh=True)
+    django_setup(url)  # production settings (DEBUG off), as a worker runs
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Sum
@@ -175,6 +159,7 @@ def main():
     from operations.services.remittance import merchants_due
     from transactions.models import Transaction
 
+    step("migrating")
     call_command("migrate", verbosity=0)
     print(f"seeding {args.transactions:,} due transactions across {args.shops:,} shops …")
     started = time.perf_counter()

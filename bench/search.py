@@ -10,12 +10,13 @@ CI smoke (drops, creates, migrates and seeds the scratch database named in DATAB
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gestion_bench_ci \
         /work/main/.venv/bin/python bench/search.py --smoke
 
-It migrates the database (the search indexes are built then on an existing table), seeds it with
-seed_demo if it holds fewer transactions than asked, starts gunicorn with production settings
-(DEBUG off), and times, for a merchant user (10 shops) and a bank user (every shop), the searches
-the issue names; the same searches in Django's admin changelist for Transaction are the baseline,
-run in the same process against the same server, and the ratios are printed. It prints figures
-and asserts nothing about time.
+It makes the database if it is missing, migrates it (the search indexes are built then on an
+existing table), seeds it with seed_demo if it holds fewer transactions than asked, starts the
+production server (bin/serve: gunicorn, production settings, DEBUG off), and times, for a
+merchant user (10 shops) and a bank user (every shop), the searches the issue names; the same
+searches in Django's admin changelist for Transaction are the baseline, run in the same process
+against the same server, and the ratios are printed. It prints figures and asserts nothing about
+time.
 """
 
 import argparse
@@ -30,23 +31,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BENCH_ENV = {
-    "DJANGO_DEBUG": "false",
-    # Production settings refuse a short or repetitive key; this one is public, for the bench only.
-    "DJANGO_SECRET_KEY": "bench-only-not-secret-Zq8xP2vL5nR7-kT3wY6hJ9mB4cF1gD0sA",
-    "EMAIL_URL": "consolemail://",
-    # A fixed, public Fernet key: the bench never decrypts a shop secret.
-    "GESTION_ENCRYPTION_KEYS": "bench:vAfZ9sK6vXbWbJ8N6Jb0JqkzK0Y1fH8wq2m3m4n5o6E=",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_LOG_LEVEL": "WARNING",
-    # gunicorn answers plain HTTP on loopback here: no redirect to HTTPS.
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-}
+from bench._common import BENCH_ENV, database, django_setup, migrate, step  # noqa: E402
 
 
 def run(cmd, env, **kwargs):
@@ -54,18 +44,12 @@ def run(cmd, env, **kwargs):
 
 
 def prepare_database(args, url, env):
-    parsed = urlparse(url)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    dev_env = {**env, "DJANGO_DEBUG": "true"}
-    if args.smoke and parsed.scheme.startswith("postgres"):
-        name = parsed.path.lstrip("/")
-        admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-        run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], env)
-        run([*admin, "-qc", f'CREATE DATABASE "{name}"'], env)
+    # Made when missing (fresh in smoke mode), then migrated: the search indexes are built then.
+    database(url, fresh=args.smoke)
     started = time.perf_counter()
-    run([*manage, "migrate", "-v0"], dev_env)
-    print(f"migrate (indexes included): {time.perf_counter() - started:.1f} s")
-    return manage, dev_env
+    migrate(url)
+    step(f"migrate (indexes included): {time.perf_counter() - started:.1f} s")
+    return [sys.executable, str(ROOT / "manage.py")], env
 
 
 def seed_if_needed(args, manage, dev_env):
@@ -74,11 +58,19 @@ def seed_if_needed(args, manage, dev_env):
     have = Transaction.objects.count()
     if have < args.transactions * 0.99:
         started = time.perf_counter()
+        step(f"seeding: {have:,} transactions, {args.transactions:,} wanted")
+        # Production settings: the demo accounts get no password (the bench makes its own).
         run(
-            [*manage, "seed_demo", f"--transactions={args.transactions}", f"--shops={args.shops}"],
+            [
+                *manage,
+                "seed_demo",
+                f"--transactions={args.transactions}",
+                f"--shops={args.shops}",
+                "--outside-development",
+            ],  # fmt: skip
             dev_env,
         )
-        print(f"seed_demo: {time.perf_counter() - started:.1f} s")
+        step(f"seed_demo: {time.perf_counter() - started:.1f} s")
         have = Transaction.objects.count()
     if args.analyze:
         from django.db import connection
@@ -136,16 +128,17 @@ def bench_users(shops_per_merchant):
 class Server:
     def __init__(self, workers, port, env):
         self.port = port
+        # The production server command (bin/serve), sync workers, no access log.
         self.proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "gestion.wsgi",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--timeout=600",
-                "--log-level=warning",
-            ],
-            env=env,
+            [str(ROOT / "bin/serve"), f"--bind=127.0.0.1:{port}", "--timeout=600"],
+            env={
+                **env,
+                "PYTHON": sys.executable,
+                "GESTION_WEB_WORKERS": str(workers),
+                "GESTION_WEB_THREADS": "1",
+                "GESTION_ACCESS_LOG": "",
+                "GESTION_WEB_LOG_LEVEL": "warning",
+            },
             cwd=ROOT,
         )
         deadline = time.monotonic() + 60
@@ -250,14 +243,10 @@ def main():
         args.merchant_shops = 3
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench10m")
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": url}
-    os.environ.update(env)
     manage, dev_env = prepare_database(args, url, env)
+    step("collecting static files")
     run([*manage, "collectstatic", "--noinput", "-v0"], env)
-
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gestion.settings"
-    import django
-
-    django.setup()
+    django_setup(url)
     from django.db import connection
 
     from transactions.keyset import encode_cursor

@@ -16,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import database, migrate, production_env, step  # noqa: E402
 
 
 def main():
@@ -28,19 +31,22 @@ def main():
         args.transactions, args.shops = 5000, 20
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_seed")
     parsed = urlparse(url)
-    if parsed.scheme.startswith("postgres"):
-        name = parsed.path.lstrip("/")
-        admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-        subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-        subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
+    database(url, fresh=True)
+    migrate(url)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
+    step("seed_demo (its progress line below)")
     started = time.perf_counter()
+    # Production settings: seed_demo needs --outside-development and gives no demo password.
     subprocess.run(
-        [*manage, "seed_demo", f"--transactions={args.transactions}", f"--shops={args.shops}"],
+        [
+            *manage,
+            "seed_demo",
+            f"--transactions={args.transactions}",
+            f"--shops={args.shops}",
+            "--outside-development",
+        ],  # fmt: skip
         check=True,
-        env=env,
+        env=production_env(url),
         cwd=ROOT,
     )
     elapsed = time.perf_counter() - started

@@ -33,29 +33,16 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-KEYS = "bench:vAfZ9sK6vXbWbJ8N6Jb0JqkzK0Y1fH8wq2m3m4n5o6E="
+from bench._common import BENCH_ENV, database  # noqa: E402
+
 SECRET = "bench-shop-secret-key-for-sips-2-0"
-BENCH_ENV = {
-    "DJANGO_DEBUG": "false",
-    # Production settings refuse a short or repetitive key; this one is public, for the bench only.
-    "DJANGO_SECRET_KEY": "bench-only-not-secret-Zq8xP2vL5nR7-kT3wY6hJ9mB4cF1gD0sA",
-    "EMAIL_URL": "consolemail://",
-    "GESTION_ENCRYPTION_KEYS": KEYS,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_LOG_LEVEL": "WARNING",
-    "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
-}
 SIPS2_SHOP, FEED_SHOP = "099000000000021", "099000000000022"
 
 
 def fresh_database(url: str) -> None:
-    parsed = urlparse(url)
-    if not parsed.scheme.startswith("postgres"):
+    if not urlparse(url).scheme.startswith("postgres"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database (it is dropped).")
-    name = parsed.path.lstrip("/")
-    admin = ["psql", "-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    database(url, fresh=True)
 
 
 def free_port() -> int:
@@ -173,7 +160,7 @@ def main():
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gestion_bench_sips")
     fresh_database(url)
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": url}
-    os.environ.update({**BENCH_ENV, "DJANGO_DEBUG": "true", "DATABASE_URL": url})
+    os.environ.update({**BENCH_ENV, "DATABASE_URL": url})
     os.environ["DJANGO_SETTINGS_MODULE"] = "gestion.settings"
     import django
 

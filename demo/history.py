@@ -358,9 +358,12 @@ OPERATION_COLUMNS = [
 ]  # fmt: skip
 
 
-def load_transactions(merchants, total: int, now, rng, actors: dict, batch: int = 50_000):
+def load_transactions(
+    merchants, total: int, now, rng, actors: dict, batch: int = 50_000, progress=None
+):
     """Generate and write `total` transactions over `merchants`' last DAYS days, with their
-    operations; `actors`: merchant_id → who did the by-hand operations ("*": elsewhere).
+    operations; `actors`: merchant_id → who did the by-hand operations ("*": elsewhere);
+    `progress`, if given, is called with the number of transactions each batch wrote.
     → (transactions, operations) written."""
     written = [0, 0]
     with connection.cursor() as cursor:
@@ -379,9 +382,13 @@ def load_transactions(merchants, total: int, now, rng, actors: dict, batch: int 
         ops.extend(row_ops)
         if len(rows) >= batch:
             _write(rows, ops, written)
+            if progress:
+                progress(len(rows))
             rows, ops = [], []
     if rows:
         _write(rows, ops, written)
+        if progress:
+            progress(len(rows))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

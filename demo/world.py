@@ -7,6 +7,7 @@ the automatic-response demo's transactions by the feed service (transactions.ser
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -66,11 +67,13 @@ def demo_seed(
     password: str | None = DEMO_PASSWORD,
     now: dt.datetime | None = None,
     seed: int = 20261127,
+    progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
     """Create what is missing of the demo world; what exists already is left as it is.
 
     `password=None` (a server with DEBUG off): the demo accounts get no usable password and no
-    demo second factor, so no publicly known secret opens them."""
+    demo second factor, so no publicly known secret opens them. `progress` is called with the
+    number of transactions each batch wrote (seed_demo shows a progress line, core/progress.py)."""
     now = now or timezone.now()
     report = SeedReport()
     merchants = _ensure_shops(shops, report)
@@ -80,7 +83,9 @@ def demo_seed(
     if empty and transactions > 0:
         per_shop = max(1, transactions * len(empty) // len(merchants) // len(empty))
         share = transactions if len(empty) == len(merchants) else per_shop * len(empty)
-        made = load_transactions(empty, share, now, random.Random(seed), _actors())
+        made = load_transactions(
+            empty, share, now, random.Random(seed), _actors(), progress=progress
+        )
         report.transactions_created, report.operations_created = made
         remittance_records(empty)
     return report

@@ -209,7 +209,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here once per release (docs/deploy.md); whitenoise serves it.
+STATIC_ROOT = env.path("GESTION_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -222,6 +223,26 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("GESTION_MEDIA_ROOT", default=VAR_DIR / "media")
+# Files the application writes (exports) go through the default storage (core/storage.py): the
+# local folder above, or, with GESTION_S3_BUCKET, an S3-compatible bucket that every web node and
+# worker shares (docs/deploy.md, "Files"). Credentials come from boto3's own environment
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the machine's role, never from settings.
+S3_BUCKET = env.str("GESTION_S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("GESTION_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("GESTION_S3_REGION", default="") or None,
+            "location": env.str("GESTION_S3_PREFIX", default=""),
+            # Files are private: served by the application to their owner only.
+            "default_acl": None,
+            "querystring_auth": True,
+            # A retried job writes its file again under the same name.
+            "file_overwrite": True,
+        },
+    }
 
 # E-mail: EMAIL_URL in django-environ's form (smtp://user:pass@host:25, consolemail://, …). The
 # console is the default in DEBUG only: production refuses to start without EMAIL_URL (above), so
@@ -324,6 +345,12 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Behind a reverse proxy that ends TLS, a request is secure when the proxy says so in
+# X-Forwarded-Proto. bin/serve's gunicorn reads that header itself, from the proxy's addresses
+# only (GESTION_FORWARDED_ALLOW_IPS), and drops it from anyone else: Django needs nothing more.
+# Under another server, DJANGO_SECURE_PROXY_SSL_HEADER=true makes Django read the header, which
+# is safe only if that server removes it from other clients (docs/deploy.md).
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Sessions (Sips rule): a warning after 13 minutes idle, logged out after 15 (merchants.middleware).
@@ -407,6 +434,8 @@ CELERY_BEAT_SCHEDULE["journals-retry-deliveries"] = {
     "task": "journals.retry_deliveries",
     "schedule": crontab(minute="*/5"),
 }
+# Above this many rows a CSV export is built in the background by a worker (docs/search.md).
+TRANSACTION_EXPORT_SYNC_MAX = env.int("GESTION_EXPORT_SYNC_MAX", default=100_000)
 # Background CSV exports (docs/search.md): files past their keep time are deleted every hour.
 CELERY_BEAT_SCHEDULE["transactions-exports-purge"] = {
     "task": "transactions.tasks.transactions_exports_purge",

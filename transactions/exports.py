@@ -8,7 +8,6 @@ file (transactions.tasks), the owner watches its progress and downloads it until
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.csv import PeopleCsvWriter
 from core.dates import PARIS
+from core.storage import save_chunks
 
 from .filters import TransactionFilter
 from .keyset import narrow_to_small_scope
@@ -148,18 +148,19 @@ def export_build(*, export_id: int, now: dt.datetime | None = None) -> Transacti
     TransactionExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, rows_done=0)
     with translation.override(export.language):
         queryset = search_queryset(user=export.owner, query=export.query)
-        path = Path(str(settings.MEDIA_ROOT)) / "exports"
-        path.mkdir(parents=True, exist_ok=True)
-        name = f"transactions-{export.pk}.csv"
         done = 0
-        with open(path / name, "w", encoding="utf-8", newline="") as out:
+
+        def chunks():
+            nonlocal done
             for text, rows in csv_batches(queryset):
-                out.write(text)
+                yield text
                 done += rows
                 # Progress is written once per chunk, for the progress bar.
                 TransactionExport.objects.filter(pk=export.pk).update(rows_done=done)
+
+        # Through the storage (core/storage.py): the web node serving it may be another machine.
+        export.file.name = save_chunks(f"exports/transactions-{export.pk}.csv", chunks())
         finished = now or timezone.now()
-        export.file.name = f"exports/{name}"
         export.status = ExportStatus.DONE
         export.rows_done = done
         export.finished_at = finished

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.storage import open_stream
 from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import autoresponse, lifecycle, sips_codes
@@ -290,7 +291,7 @@ def export_download(request, pk):
             status=410,
         )
     return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=f"transactions-{export.pk}.csv"
+        open_stream(export.file.name), as_attachment=True, filename=f"transactions-{export.pk}.csv"
     )
 
 

@@ -1,8 +1,10 @@
+import sys
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import Progress
 from demo.world import DEMO_PASSWORD, demo_autoresponses, demo_seed
 
 OUTSIDE_DEVELOPMENT = "--outside-development"
@@ -61,7 +63,17 @@ class Command(BaseCommand):
         elif password is None:
             password = DEMO_PASSWORD
         started = time.perf_counter()
-        report = demo_seed(transactions=transactions, shops=shops, password=password, seed=seed)
+        # A progress line on stderr (core/progress.py): millions of rows take minutes.
+        shown = Progress(transactions, "seed_demo: transactions", stream=sys.stderr)
+        report = demo_seed(
+            transactions=transactions,
+            shops=shops,
+            password=password,
+            seed=seed,
+            progress=shown.advance,
+        )
+        if shown.done:
+            shown.finish()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"shops created: {report.shops_created}, users created: {report.users_created}, "
