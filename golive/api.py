@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gestion.api import error_response
+from core.api import error_response
 from merchants.models import Merchant
 
 from . import rules

@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gestion.api import error_response
+from core.api import error_response
 
 from .models import Merchant, is_bank_staff
 from .selectors import merchants_visible_to
