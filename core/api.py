@@ -90,7 +90,8 @@ def exception_handler(exc, context):
         errors = plain_errors(exc.detail)
         response.data = error_body(code, errors_message(errors), errors)
         return response
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    # DRF's own answer ({"detail": …}; Http404 and PermissionDenied already turned into theirs).
+    detail = response.data
     if isinstance(detail, dict):
         detail = detail.get("detail", detail)
     message = " ".join(_strings(detail)) if isinstance(detail, list | dict) else str(detail)

@@ -6,6 +6,8 @@ freedom, the authorisation number's format) are the services' rules (operations/
 checked there for the web and the API alike.
 """
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from transactions.models import CaptureMode
@@ -81,11 +83,17 @@ class OperationRequestSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=0, max_value=99, help_text="Duplicate"
     )
 
-    def validate(self, attrs):
-        kind = self.context.get("kind")
-        missing = [name for name in REQUIRED.get(kind, ()) if name not in attrs]
-        if missing:
-            raise serializers.ValidationError(
-                {name: [self.error_messages["required"]] for name in missing}
-            )
+    def to_internal_value(self, data):
+        """Each field's errors and, at once, every field the operation needs but lacks."""
+        errors, attrs = {}, {}
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            errors = dict(invalid.detail)
+        if isinstance(data, Mapping):
+            for name in REQUIRED.get(self.context.get("kind"), ()):
+                if name not in data:
+                    errors[name] = [self.fields[name].error_messages["required"]]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
