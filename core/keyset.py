@@ -81,6 +81,26 @@ class Page:
         return self.previous_cursor is not None
 
 
+@dataclass
+class ListSearch:
+    """A list's search as every edge runs it (web page, API, export): the FilterSet (its form,
+    its errors), the matches in scope (None: invalid criteria), and once paged the page, or
+    `cursor_error` for a cursor that is not one of the list's."""
+
+    filterset: object
+    matches: QuerySet | None = None
+    page: Page | None = None
+    cursor_error: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.matches is not None
+
+    @property
+    def errors(self):
+        return self.filterset.errors
+
+
 def _encode(keyset: Keyset, sort: str, direction: str, value, pk: int, number: int) -> str:
     raw = value.isoformat() if isinstance(value, dt.date) else value
     payload = json.dumps([keyset.name, sort, direction, raw, pk, number], separators=(",", ":"))

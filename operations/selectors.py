@@ -1,8 +1,6 @@
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 
-from core.keyset import InvalidCursor, Keyset, Page, keyset_page
+from core.keyset import InvalidCursor, Keyset, ListSearch, keyset_page
 from merchants.selectors import merchants_visible_to
 
 from .models import Operation, Remittance
@@ -44,23 +42,8 @@ OPERATIONS = Keyset(
 )
 
 
-@dataclass
-class OperationSearch:
-    """An operations search as every edge runs it: the FilterSet (its form, its errors), the
-    matches in scope, and once paged the page and a bad cursor if any."""
-
-    filterset: object
-    matches: QuerySet[Operation] | None = None
-    page: Page | None = None
-    cursor_error: bool = False
-
-    @property
-    def valid(self) -> bool:
-        return self.matches is not None
-
-    @property
-    def errors(self):
-        return self.filterset.errors
+class OperationSearch(ListSearch):
+    """An operations search (core.keyset.ListSearch)."""
 
 
 def operations_matches(*, user, query) -> OperationSearch:

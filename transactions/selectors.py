@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import QueryDict
 
-from core.keyset import InvalidCursor, Keyset, Page, count_capped, keyset_page
+from core.keyset import InvalidCursor, Keyset, ListSearch, count_capped, keyset_page
 from merchants.models import Merchant
 from merchants.selectors import merchants_visible_to, user_has_right
 
@@ -126,25 +126,13 @@ def small_scope_shop_ids(*, user, limit: int = SMALL_SCOPE) -> list[int] | None:
 
 
 @dataclass
-class Search:
-    """A transaction search as every edge runs it: the FilterSet (its form, its errors), the
-    matches in scope, and once paged the page, the capped count and a bad cursor if any."""
+class Search(ListSearch):
+    """A transaction search (core.keyset.ListSearch) with its small scope's shops and, once
+    paged, the number of matches counted up to `count_cap`."""
 
-    filterset: object
-    matches: QuerySet[Transaction] | None = None
     shop_ids: list[int] | None = None
-    page: Page | None = None
     count: int | None = None
     count_cap: int = COUNT_CAP
-    cursor_error: bool = False
-
-    @property
-    def valid(self) -> bool:
-        return self.matches is not None
-
-    @property
-    def errors(self):
-        return self.filterset.errors
 
     @property
     def count_capped(self) -> bool:
