@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_response, invalid
-from core.keyset import CURSOR_ERROR, page_link
+from core.keyset import CURSOR_ERROR, page_link, page_params
 from merchants.permissions import IsPersonAccount
 
 from . import lifecycle, sips2, sips_codes
@@ -175,6 +175,7 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("origin", str),
     OpenApiParameter("cursor", str, description="The cursor of a `next` or `previous` link"),
     OpenApiParameter("page_size", int, description=f"1 to {TRANSACTIONS.max_page_size}"),
+    OpenApiParameter("sort", str, enum=list(TRANSACTIONS.sorts), description="Indexed keys only"),
 ]
 
 
@@ -204,14 +205,12 @@ class FeedView(APIView):
         query = request.query_params.copy()
         if "merchant_id" in query:
             query["merchant_id"] = " ".join(query.getlist("merchant_id"))
-        try:
-            size = TRANSACTIONS.page_size_from(request.query_params.get("page_size", ""))
-        except ValueError:
-            return invalid({"page_size": [f"1 to {TRANSACTIONS.max_page_size}."]})
+        sort, cursor, size = page_params(TRANSACTIONS, request.query_params)
         search = transactions_search(
             user=request.user,
             query=query,
-            cursor=request.query_params.get("cursor", ""),
+            sort=sort,
+            cursor=cursor,
             size=size,
             count=False,
             filterset_class=ApiTransactionFilter,
