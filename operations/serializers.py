@@ -8,6 +8,7 @@ checked there for the web and the API alike.
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from transactions.models import CaptureMode
@@ -34,6 +35,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
 class TransactionIdField(serializers.Field):
     """The new transaction's number: 1 to 6 digits, as a string or an integer."""
 
