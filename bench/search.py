@@ -249,8 +249,9 @@ def main():
     django_setup(url)
     from django.db import connection
 
-    from transactions.keyset import encode_cursor
+    from core.keyset import encode_cursor
     from transactions.models import Status, Transaction
+    from transactions.selectors import TRANSACTIONS
 
     total = seed_if_needed(args, manage, dev_env)
     cookies, _bank, _merchant, shops = bench_users(args.merchant_shops)
@@ -296,7 +297,7 @@ def main():
         at, pk = queryset.order_by("-payment_at", "-id").values_list("payment_at", "id")[
             (page - 1) * size - 1
         ]
-        return page, encode_cursor("-payment_at", at, pk)
+        return page, encode_cursor(TRANSACTIONS, "-payment_at", at, pk, number=page)
 
     bank_page, bank_cursor = page_n_cursor(Transaction.objects.all())
     merchant_page, merchant_cursor = page_n_cursor(merchant_scope)

@@ -2,7 +2,7 @@
 
 Python's JSON decoder recurses once per level: a body nested 100,000 deep would exhaust the stack
 (a 500). The size is Django's DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads the body through it); the API
-exception handler (gestion.api) answers it with BodyTooLarge's 413.
+exception handler (core.api) answers it with BodyTooLarge's 413.
 """
 
 from django.conf import settings

@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.IsPersonAccount"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "gestion.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # JSON bodies bounded in size and nesting depth (core.parsers): 413 / 400, never a 500.
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.LimitedJSONParser",
@@ -303,7 +303,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "gestion.api.document_error_responses",
+        "core.api.document_error_responses",
     ],
 }
 

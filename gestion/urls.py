@@ -8,8 +8,8 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from health_check.views import HealthCheckView
 
+from core.api import api_or_page
 from core.health import checks as health_checks
-from gestion.api import api_or_page
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
 from transactions.api import SipsV2ResponseView

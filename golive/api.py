@@ -4,15 +4,13 @@ Answers follow the house envelope: {"response_code": "00", …}, or {"response_c
 with the rule's wording; 25 (404) for a shop or request outside the caller's scope.
 """
 
-import datetime as dt
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gestion.api import error_response
+from core.api import error_response, invalid
 from merchants.models import Merchant
 
 from . import rules
@@ -33,6 +31,19 @@ _REFUSALS = {
     404: OpenApiResponse(description='{"response_code": "25"}: not in your scope'),
     409: OpenApiResponse(description='{"response_code": "24"}: not in this state'),
 }
+
+
+class GoLiveAskSerializer(serializers.Serializer):
+    """The body of a go-live request."""
+
+    environment = serializers.ChoiceField(choices=["PRE_PRODUCTION", "PRODUCTION"])
+    date = serializers.DateField(input_formats=["iso-8601"], help_text="YYYY-MM-DD")
+
+
+class GoLiveRefusalSerializer(serializers.Serializer):
+    """The body of a refusal: the reason the shop is told (the service refuses a blank one)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class GoLiveRequestSerializer(serializers.ModelSerializer):
@@ -126,13 +137,7 @@ class GoLiveListView(APIView):
     @extend_schema(
         operation_id="golive_request",
         summary="Ask for the shop's next environment on a date",
-        request=inline_serializer(
-            "GoLiveAsk",
-            {
-                "environment": serializers.CharField(help_text="PRE_PRODUCTION or PRODUCTION"),
-                "date": serializers.DateField(),
-            },
-        ),
+        request=GoLiveAskSerializer,
         responses={
             201: inline_serializer(
                 "GoLiveAsked",
@@ -154,17 +159,21 @@ class GoLiveListView(APIView):
             return error_response("30", "ERROR IN CALL PARAMETERS STRUCTURE (body)", 400)
         unknown = sorted(set(data) - {"environment", "date"})
         if unknown:
-            return error_response("12", f"INVALID KEYWORD IN PARAMETER ({unknown[0]})", 400)
-        environment = data.get("environment")
-        if environment not in ("PRE_PRODUCTION", "PRODUCTION"):
-            return error_response("12", "environment: give PRE_PRODUCTION or PRODUCTION.", 400)
-        try:
-            day = dt.date.fromisoformat(str(data.get("date", "")))
-        except ValueError:
-            return error_response("12", "date: give a date as YYYY-MM-DD.", 400)
+            return error_response(
+                "12",
+                f"INVALID KEYWORD IN PARAMETER ({unknown[0]})",
+                400,
+                {unknown[0]: ["INVALID KEYWORD IN PARAMETER"]},
+            )
+        ask = GoLiveAskSerializer(data=data)
+        if not ask.is_valid():
+            return invalid(ask.errors)
         try:
             created = golive_request(
-                actor=request.user, merchant_pk=shop.pk, environment=environment, switch_date=day
+                actor=request.user,
+                merchant_pk=shop.pk,
+                environment=ask.validated_data["environment"],
+                switch_date=ask.validated_data["date"],
             )
         except GoLiveRefused as refused:
             return _refused(refused)
@@ -188,6 +197,9 @@ _DECIDED = {
 
 
 class _Decision(APIView):
+    # The body a decision reads (None: none).
+    input_serializer: type[serializers.Serializer] | None = None
+
     def _call(self, request, pk, data) -> GoLiveRequest:
         raise NotImplementedError
 
@@ -195,7 +207,12 @@ class _Decision(APIView):
         shop = _shop(request, merchant_id)
         if shop is None or not GoLiveRequest.objects.filter(pk=pk, merchant=shop).exists():
             return error_response("25", "Go-live request not found.", 404)
-        data = request.data if isinstance(request.data, dict) else {}
+        data = {}
+        if self.input_serializer is not None:
+            given = self.input_serializer(data=request.data)
+            if not given.is_valid():
+                return invalid(given.errors)
+            data = given.validated_data
         try:
             done = self._call(request, pk, data)
         except GoLiveRefused as refused:
@@ -225,14 +242,16 @@ class GoLiveRefuseView(_Decision):
     @extend_schema(
         operation_id="golive_refuse",
         summary="Refuse a go-live with a reason (bank staff)",
-        request=inline_serializer("GoLiveRefusal", {"reason": serializers.CharField()}),
+        request=GoLiveRefusalSerializer,
         responses=_DECIDED,
     )
     def post(self, request, merchant_id, pk):
         return super().post(request, merchant_id, pk)
 
+    input_serializer = GoLiveRefusalSerializer
+
     def _call(self, request, pk, data):
-        return golive_refuse(actor=request.user, request_pk=pk, reason=str(data.get("reason", "")))
+        return golive_refuse(actor=request.user, request_pk=pk, reason=data["reason"])
 
 
 class GoLiveWithdrawView(_Decision):

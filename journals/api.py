@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.views import APIView
 
-from core.pagination import StrictCursorPagination
+from core.keyset import Keyset, KeysetPagination
 
 from .models import Journal
 from .selectors import journal_get, journals_visible_to
@@ -44,11 +44,10 @@ class JournalSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class NewestFirst(StrictCursorPagination):
+class NewestFirst(KeysetPagination):
     """Keyset pagination on the primary key: no COUNT(*), stable under new journals."""
 
-    page_size = 100
-    ordering = "-id"
+    keyset = Keyset(name="journals", sorts={"-id": ("id", True)}, default_sort="-id", page_size=100)
 
 
 class JournalListView(generics.ListAPIView):
@@ -68,7 +67,7 @@ class JournalListView(generics.ListAPIView):
             try:
                 day = dt.date.fromisoformat(params["date"])
             except ValueError as exc:
-                raise serializers.ValidationError("date must be YYYY-MM-DD") from exc
+                raise serializers.ValidationError({"date": ["YYYY-MM-DD."]}) from exc
             journals = journals.filter(journal_date=day)
         return journals
 

@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gestion.api import error_response
+from core.api import error_response, invalid
 
 from .models import Merchant, is_bank_staff
 from .selectors import merchants_visible_to
@@ -36,6 +36,15 @@ class ShopSerializer(serializers.ModelSerializer):
             {"means": p.means, "contract_number": p.contract_number}
             for p in obj.payment_means.all()
         ]
+
+
+class ShopSettingsSerializer(serializers.ModelSerializer):
+    """What a PATCH may change (MERCHANT_SETTINGS), each field by the model's own rules; the
+    service checks them again as a whole and audits the change."""
+
+    class Meta:
+        model = Merchant
+        fields = list(MERCHANT_SETTINGS)
 
 
 class ShopListView(APIView):
@@ -94,7 +103,7 @@ class ShopDetailView(APIView):
     @extend_schema(
         operation_id="shops_partial_update",
         summary="Change a shop's settings (bank staff only)",
-        request={"application/json": {"type": "object"}},
+        request=ShopSettingsSerializer(partial=True),
         responses={
             200: OpenApiResponse(description='{"response_code": "00", "shop": {…}}'),
             403: OpenApiResponse(description='{"response_code": "40"}: not bank staff'),
@@ -108,9 +117,17 @@ class ShopDetailView(APIView):
             return error_response("30", "ERROR IN CALL PARAMETERS STRUCTURE (body)", 400)
         unknown = sorted(set(request.data) - set(MERCHANT_SETTINGS))
         if unknown:
-            return error_response("12", f"INVALID KEYWORD IN PARAMETER ({unknown[0]})", 400)
+            return error_response(
+                "12",
+                f"INVALID KEYWORD IN PARAMETER ({unknown[0]})",
+                400,
+                {unknown[0]: ["INVALID KEYWORD IN PARAMETER"]},
+            )
+        given = ShopSettingsSerializer(shop, data=request.data, partial=True)
+        if not given.is_valid():
+            return invalid(given.errors)
         try:
             shop = merchant_update(actor=request.user, merchant_pk=shop.pk, changes=request.data)
         except ValidationError as error:
-            return error_response("12", "; ".join(error.messages), 400)
+            return invalid(error.message_dict if hasattr(error, "error_dict") else error.messages)
         return Response({"response_code": "00", "shop": ShopSerializer(shop).data})

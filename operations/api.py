@@ -8,34 +8,25 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.pagination import StrictCursorPagination
-from core.pan import contains_pan_anywhere
-from gestion.api import error_response
+from core.api import error_response, invalid
+from core.keyset import CURSOR_ERROR, Keyset, KeysetPagination, page_params, page_response
 from transactions.api import TransactionSerializer
 from transactions.models import Transaction
-from transactions.selectors import transaction_get
 
 from .filters import OperationFilter
-from .models import Operation, OperationChannel, Remittance
-from .selectors import operations_visible_to, remittances_visible_to
-from .services import OperationRefused
-from .services.idempotency import (
-    IdempotencyConflict,
-    Replay,
-    idempotency_begin,
-    idempotency_finish,
-    request_fingerprint,
+from .models import Operation, Remittance
+from .selectors import (
+    OPERATIONS,
+    operations_search,
+    operations_visible_to,
+    remittances_visible_to,
 )
-from .services.perform import operation_perform
-
-# Sips Office response code → HTTP status of the refusal (README, "Cash-management operations").
-HTTP_STATUS = {
-    "12": 400, "40": 403, "25": 404, "24": 409, "94": 409, "51": 422, "90": 503, "99": 503,
-}  # fmt: skip
+from .serializers import OperationRequestSerializer
+from .services.requests import api_operation_request
 
 
 def _key(t: Transaction | None) -> dict | None:
@@ -76,15 +67,11 @@ class OperationSerializer(serializers.ModelSerializer):
         return _key(obj.new_transaction) if obj.new_transaction_id else None
 
 
-def _refusal(code: str, message: str) -> tuple[int, dict]:
-    return HTTP_STATUS.get(code, 400), {"response_code": code, "message": str(message)}
-
-
 class OperationView(APIView):
     """POST /api/v1/transactions/{merchant_id}/{payment_date}/{transaction_id}/{operation}/"""
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request=OperationRequestSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
         responses={
             200: OpenApiResponse(description='{"response_code": "00", "operation", "transaction"}'),
@@ -101,118 +88,25 @@ class OperationView(APIView):
     def post(self, request, merchant_id, payment_date, transaction_id, kind):
         if getattr(request.user, "language", ""):
             translation.activate(request.user.language)
-        now = timezone.now()
         try:
             data = request.data
         except ParseError:
             return error_response("12", _("The body must be a JSON object."), 400)
-        body = data if isinstance(data, dict) else None
-        if contains_pan_anywhere(data):
-            # Refused before anything is recorded: an operation's message never repeats it.
-            return error_response(
-                "12", _("A card number is not accepted in an operation's request."), 400
-            )
-        key = request.headers.get("Idempotency-Key")
-        claim = None
-        if key is not None:
-            if not 1 <= len(key) <= 255:
-                return error_response(
-                    "12", _("The Idempotency-Key must be 1 to 255 characters."), 400
-                )
-            fingerprint = request_fingerprint(
-                "API", kind, merchant_id, payment_date, transaction_id.zfill(6), body
-            )
-            try:
-                claim = idempotency_begin(
-                    user=request.user, key=f"api:{key}", fingerprint=fingerprint, now=now
-                )
-            except IdempotencyConflict as conflict:
-                if conflict.mismatch:
-                    return error_response(
-                        "12", _("This Idempotency-Key was already used for another request."), 422
-                    )
-                return error_response(
-                    "99", _("The first request with this Idempotency-Key is still running."), 503
-                )
-            if isinstance(claim, Replay):
-                if not self._may_see(request, merchant_id, payment_date, transaction_id):
-                    # The stored answer is the caller's only while the transaction still is.
-                    status, answer = _refusal("25", _("Transaction not found."))
-                    return Response(answer, status)
-                response = Response(claim.body, claim.status)
-                response["Idempotent-Replayed"] = "true"
-                return response
-        try:
-            outcome = self._perform(request, merchant_id, payment_date, transaction_id,
-                                    kind, body, now)  # fmt: skip
-        except BaseException:
-            # Nothing was committed: the client may retry with the same key.
-            if claim is not None:
-                idempotency_finish(record=claim, status=500, body={}, retryable=True)
-            raise
-        if isinstance(outcome, Operation):
-            try:
-                status, answer = 200, self._success(outcome)
-            except BaseException:
-                # The operation is committed: the key must never be freed now, or a retry with
-                # it would perform the operation a second time. Its replay names the operation.
-                if claim is not None:
-                    idempotency_finish(
-                        record=claim,
-                        status=200,
-                        body={"response_code": "00", "operation": {"id": outcome.pk}},
-                        retryable=False,
-                    )
-                raise
-        else:
-            status, answer = outcome
-        if claim is not None:
-            idempotency_finish(
-                record=claim, status=status, body=answer, retryable=answer["response_code"] == "99"
-            )
-        return Response(answer, status)
-
-    @staticmethod
-    def _may_see(request, merchant_id, payment_date, transaction_id) -> bool:
-        try:
-            transaction_get(
-                user=request.user,
-                merchant_id=merchant_id,
-                payment_date=payment_date,
-                transaction_id=transaction_id,
-            )
-        except Transaction.DoesNotExist:
-            return False
-        return True
-
-    def _perform(self, request, merchant_id, payment_date, transaction_id, kind, body, now):
-        try:
-            t = transaction_get(
-                user=request.user,
-                merchant_id=merchant_id,
-                payment_date=payment_date,
-                transaction_id=transaction_id,
-            )
-        except Transaction.DoesNotExist:
-            return _refusal("25", _("Transaction not found."))
-        body = body if body is not None else {}
-        try:
-            operation = operation_perform(
-                kind=kind.upper(),
-                transaction=t,
-                user=request.user,
-                channel=OperationChannel.API,
-                origin=body.get("origin"),
-                amount=body.get("amount"),
-                authorisation_id=body.get("authorisation_id"),
-                new_transaction_id=body.get("transaction_id"),
-                capture_mode=body.get("capture_mode"),
-                capture_day=body.get("capture_day"),
-                now=now,
-            )
-        except OperationRefused as refused:
-            return _refusal(refused.code, refused.message)
-        return operation
+        outcome = api_operation_request(
+            user=request.user,
+            kind=kind,
+            merchant_id=merchant_id,
+            payment_date=payment_date,
+            transaction_id=transaction_id,
+            data=data,
+            key=request.headers.get("Idempotency-Key"),
+            now=timezone.now(),
+            answer=self._success,
+        )
+        response = Response(outcome.body, outcome.status)
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     def _success(self, operation):
         # The row as the service left it (locked, updated, committed): no need to read it again.
@@ -225,23 +119,33 @@ class OperationView(APIView):
         }
 
 
-class OperationCursor(StrictCursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    max_page_size = 500
-    page_size_query_param = "page_size"
+class OperationPages(KeysetPagination):
+    keyset = OPERATIONS
 
 
 class OperationListView(generics.ListAPIView):
-    """GET /api/v1/operations/: the operations page's criteria, cursor-paginated."""
+    """GET /api/v1/operations/: the operations page's criteria, cursor-paginated, through the
+    one operations search (the filter backend and paginator describe it in the schema)."""
 
     serializer_class = OperationSerializer
-    pagination_class = OperationCursor
+    pagination_class = OperationPages
     filter_backends = [DjangoFilterBackend]
     filterset_class = OperationFilter
 
     def get_queryset(self):
         return operations_visible_to(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        sort, cursor, size = page_params(OPERATIONS, request.query_params)
+        search = operations_search(
+            user=request.user, query=request.query_params, sort=sort, cursor=cursor, size=size
+        )
+        if not search.valid:
+            raise ValidationError(search.errors)
+        if search.cursor_error:
+            raise ValidationError({"cursor": [CURSOR_ERROR]})
+        rows = self.get_serializer(search.page.rows, many=True).data
+        return page_response(request, search.page, rows)
 
 
 class RemittanceSerializer(serializers.ModelSerializer):
@@ -263,11 +167,14 @@ class RemittanceSerializer(serializers.ModelSerializer):
         ]
 
 
-class RemittanceCursor(StrictCursorPagination):
-    ordering = ("-remittance_date", "-id")
-    page_size = 100
-    max_page_size = 500
-    page_size_query_param = "page_size"
+class RemittancePages(KeysetPagination):
+    keyset = Keyset(
+        name="remittances",
+        sorts={"-remittance_date": ("remittance_date", True)},
+        default_sort="-remittance_date",
+        page_size=100,
+        max_page_size=500,
+    )
 
 
 class RemittanceListView(generics.ListAPIView):
@@ -275,7 +182,7 @@ class RemittanceListView(generics.ListAPIView):
     the debits and credits sent (docs/remittances.md)."""
 
     serializer_class = RemittanceSerializer
-    pagination_class = RemittanceCursor
+    pagination_class = RemittancePages
 
     @extend_schema(
         parameters=[
@@ -289,7 +196,7 @@ class RemittanceListView(generics.ListAPIView):
             try:
                 self.day = dt.date.fromisoformat(day)
             except ValueError:
-                return error_response("12", _("The date must be YYYY-MM-DD."), 400)
+                return invalid({"date": [_("The date must be YYYY-MM-DD.")]})
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 
+from core.keyset import InvalidCursor, Keyset, ListSearch, keyset_page
 from merchants.selectors import merchants_visible_to
 
 from .models import Operation, Remittance
@@ -29,3 +30,47 @@ def remittance_get(*, user, pk: int) -> Remittance:
 def remittance_lines(remittance: Remittance) -> QuerySet[Operation]:
     """The operations it sent (its lines), with their transactions, in the order sent."""
     return remittance.lines.select_related("transaction__merchant").order_by("kind", "id")
+
+
+# The operations lists' paging (index operation_shop_by_time: shop, created_at, id).
+OPERATIONS = Keyset(
+    name="operations",
+    sorts={"-created_at": ("created_at", True), "created_at": ("created_at", False)},
+    default_sort="-created_at",
+    page_size=50,
+    max_page_size=500,
+)
+
+
+class OperationSearch(ListSearch):
+    """An operations search (core.keyset.ListSearch)."""
+
+
+def operations_matches(*, user, query) -> OperationSearch:
+    """Scope (the shops `user` may see) then the criteria of the operations FilterSet, newest
+    first. No criteria at all (an empty query) is every operation in scope."""
+    from .filters import OperationFilter
+
+    scope = operations_visible_to(user=user)
+    filterset = OperationFilter(query or None, queryset=scope)
+    search = OperationSearch(filterset=filterset)
+    if not filterset.is_bound:
+        search.matches = scope.order_by("-created_at", "-id")
+    elif filterset.is_valid():
+        search.matches = filterset.qs.order_by("-created_at", "-id")
+    return search
+
+
+def operations_search(
+    *, user, query, sort: str | None = None, cursor: str = "", size: int | None = None
+) -> OperationSearch:
+    """The one operations search: scope, criteria, one keyset page from `cursor` (OPERATIONS).
+    Invalid criteria leave `valid` False; a cursor not of this list sets `cursor_error`."""
+    search = operations_matches(user=user, query=query)
+    if not search.valid:
+        return search
+    try:
+        search.page = keyset_page(search.matches, OPERATIONS, sort=sort, cursor=cursor, size=size)
+    except InvalidCursor:
+        search.cursor_error = True
+    return search

@@ -1,14 +1,10 @@
 """Web: one page per operation on a transaction (form → confirmation → done once), and the
 operations list with its CSV export."""
 
-import base64
-import binascii
-import datetime as dt
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,22 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.csv import people_csv
-from core.dates import within_range
+from core.keyset import CURSOR_MESSAGE, Page
 from core.money import format_amount
 from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
 
-from .filters import OperationFilter
 from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
 from .models import OperationChannel, OperationKind
-from .selectors import operations_visible_to
+from .selectors import operations_matches, operations_search
 from .services import OperationRefused, preview
 from .services.idempotency import (
     IdempotencyConflict,
-    Replay,
-    idempotency_begin,
-    idempotency_finish,
+    Outcome,
+    idempotent,
     request_fingerprint,
 )
 from .services.perform import operation_kind, operation_perform
@@ -162,53 +156,50 @@ def _confirm(request, t: Transaction, kind: str):
         "authorisation_id": data["authorisation_id"],
     }
     now = timezone.now()
-    try:
-        claim = idempotency_begin(
-            user=request.user,
-            key=f"web:{data['token']}",
-            fingerprint=request_fingerprint("WEB", kind, t.pk, asked),
-            now=now,
-        )
-    except IdempotencyConflict:
-        messages.warning(request, _("This operation has already been submitted."))
-        return redirect(t)
-    if isinstance(claim, Replay):
-        # A second submit of the same confirmation: show what the first one did, do nothing.
-        messages.add_message(request, claim.body["level"], claim.body["message"])
-        return redirect(claim.body["redirect"])
-    try:
-        operation = operation_perform(
-            kind=kind,
-            transaction=t,
-            user=request.user,
-            channel=OperationChannel.WEB,
-            amount=data["amount"],
-            authorisation_id=data["authorisation_id"] or None,
-            new_transaction_id=data["transaction_id"] or None,
-            capture_mode=data["capture_mode"] or None,
-            capture_day=data["capture_day"],
-            now=now,
-        )
-    except OperationRefused as refused:
-        body = {
-            "level": messages.ERROR,
-            "message": str(refused.message),
-            "redirect": operation_path(t, kind),
-        }
-        idempotency_finish(record=claim, status=200, body=body, retryable=refused.code == "99")
-    except BaseException:
-        idempotency_finish(record=claim, status=500, body={}, retryable=True)
-        raise
-    else:
+
+    def perform() -> Outcome:
+        try:
+            operation = operation_perform(
+                kind=kind,
+                transaction=t,
+                user=request.user,
+                channel=OperationChannel.WEB,
+                amount=data["amount"],
+                authorisation_id=data["authorisation_id"] or None,
+                new_transaction_id=data["transaction_id"] or None,
+                capture_mode=data["capture_mode"] or None,
+                capture_day=data["capture_day"],
+                now=now,
+            )
+        except OperationRefused as refused:
+            body = {
+                "level": messages.ERROR,
+                "message": str(refused.message),
+                "redirect": operation_path(t, kind),
+            }
+            return Outcome(200, body, retryable=refused.code == "99")
         shown = operation.new_transaction or t
         body = {
             "level": messages.SUCCESS if operation.response_code == "00" else messages.WARNING,
             "message": _done_message(operation),
             "redirect": shown.get_absolute_url(),
         }
-        idempotency_finish(record=claim, status=200, body=body, retryable=False)
-    messages.add_message(request, body["level"], body["message"])
-    return redirect(body["redirect"])
+        return Outcome(200, body)
+
+    try:
+        # A second submit of the same confirmation shows what the first one did, does nothing.
+        outcome = idempotent(
+            user=request.user,
+            key=f"web:{data['token']}",
+            fingerprint=request_fingerprint("WEB", kind, t.pk, asked),
+            now=now,
+            perform=perform,
+        )
+    except IdempotencyConflict:
+        messages.warning(request, _("This operation has already been submitted."))
+        return redirect(t)
+    messages.add_message(request, outcome.body["level"], outcome.body["message"])
+    return redirect(outcome.body["redirect"])
 
 
 PAGE_SIZE = 50
@@ -218,22 +209,6 @@ CSV_COLUMNS = [
     "message",
     "new_transaction_id",
 ]  # fmt: skip
-
-
-def _cursor_encode(operation) -> str:
-    raw = f"{operation.created_at.isoformat()}|{operation.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _cursor_decode(text: str):
-    try:
-        at, pk = base64.urlsafe_b64decode(text.encode()).decode().split("|")
-        moment = dt.datetime.fromisoformat(at)
-        if moment.tzinfo is None or not within_range(moment):
-            return None
-        return moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
 
 
 def _csv_rows(queryset):
@@ -262,44 +237,50 @@ def _csv_rows(queryset):
 @login_required
 def operations_list(request):
     """Search operations (dates, kind, shop, user, origin, code): keyset pages, CSV export."""
-    filterset = OperationFilter(
-        request.GET or None, queryset=operations_visible_to(user=request.user)
-    )
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else None
-    if queryset is None:
-        queryset = operations_visible_to(user=request.user)
-        if filterset.is_bound:
-            queryset = queryset.none()
-    queryset = queryset.order_by("-created_at", "-id")
     if request.GET.get("export") == "csv":
+        search = operations_matches(user=request.user, query=request.GET)
+        matches = search.matches if search.valid else search.filterset.queryset.none()
         response = StreamingHttpResponse(
-            people_csv(_csv_rows(queryset)), content_type="text/csv; charset=utf-8"
+            people_csv(_csv_rows(matches)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="operations.csv"'
         return response
-    cursor = _cursor_decode(request.GET.get("after", "")) if request.GET.get("after") else None
-    if cursor is not None:
-        at, pk = cursor
-        queryset = queryset.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    rows = list(queryset[: PAGE_SIZE + 1])
-    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    search = operations_search(
+        user=request.user,
+        query=request.GET,
+        cursor=request.GET.get("cursor", ""),
+        size=PAGE_SIZE,
+    )
+    status = 200
+    if search.cursor_error:
+        search.filterset.form.add_error(None, CURSOR_MESSAGE)
+        status = 400
+    page = search.page or Page(rows=[])
     query = request.GET.copy()
-    query.pop("after", None)
-    next_url = None
-    if more:
-        query["after"] = _cursor_encode(page[-1])
-        next_url = "?" + query.urlencode()
-    export = request.GET.copy()
-    export.pop("after", None)
+    query.pop("cursor", None)
+    query.pop("export", None)
+    export = query.copy()
     export["export"] = "csv"
+
+    def link(cursor):
+        if cursor is None:
+            return None
+        following = query.copy()
+        following["cursor"] = cursor
+        return "?" + following.urlencode()
+
     return render(
         request,
         "operations/list.html",
         {
-            "filter": filterset,
-            "table": OperationTable(page),
-            "next_url": next_url,
-            "first_url": "?" + query.urlencode() if cursor is not None else None,
+            "filter": search.filterset,
+            "table": OperationTable(page.rows),
+            "page": page,
+            "next_url": link(page.next_cursor),
+            "previous_url": link(page.previous_cursor),
+            "page_number": page.number,
+            "first_url": "?" + query.urlencode() if request.GET.get("cursor") else None,
             "export_url": "?" + export.urlencode(),
         },
+        status=status,
     )

@@ -9,15 +9,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gestion.api import error_response
+from core.api import error_response, invalid
+from core.keyset import CURSOR_ERROR, page_link, page_params
 from merchants.permissions import IsPersonAccount
 
 from . import lifecycle, sips2, sips_codes
 from .feed import FeedError, feed_request_schema
 from .filters import ApiTransactionFilter
-from .keyset import InvalidCursor, narrow_to_small_scope, transactions_page
 from .models import Transaction
-from .selectors import transaction_get, transactions_visible_to
+from .selectors import TRANSACTIONS, transaction_get, transactions_search
 from .services import FeedRejected, sips2_response_ingest, transactions_feed
 
 
@@ -153,8 +153,6 @@ class TransactionDetailSerializer(TransactionSerializer):
         return OperationSerializer(ops, many=True).data
 
 
-API_PAGE_SIZE = 50
-API_PAGE_SIZE_MAX = 500
 SEARCH_PARAMETERS = [
     OpenApiParameter("merchant_id", str, description="One or several merchant_id, comma-separated"),
     OpenApiParameter("transaction_id", str, description="With or without leading zeros"),
@@ -175,13 +173,10 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("capture_mode", str),
     OpenApiParameter("automatic_response_status", str),
     OpenApiParameter("origin", str),
-    OpenApiParameter("cursor", str, description="The `next` link's cursor"),
-    OpenApiParameter("page_size", int, description=f"1 to {API_PAGE_SIZE_MAX}"),
+    OpenApiParameter("cursor", str, description="The cursor of a `next` or `previous` link"),
+    OpenApiParameter("page_size", int, description=f"1 to {TRANSACTIONS.max_page_size}"),
+    OpenApiParameter("sort", str, enum=list(TRANSACTIONS.sorts), description="Indexed keys only"),
 ]
-
-
-def _form_errors_message(errors) -> str:
-    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
 class FeedView(APIView):
@@ -200,50 +195,38 @@ class FeedView(APIView):
         operation_id="transactions_list",
         parameters=SEARCH_PARAMETERS,
         responses={
-            200: OpenApiResponse(description='{"results": [transaction…], "next": url or null}'),
-            400: OpenApiResponse(description='{"response_code": "12", "message": "…"}'),
+            200: OpenApiResponse(
+                description='{"results": [transaction…], "next": url|null, "previous": url|null}'
+            ),
         },
         summary="Search transactions in your scope, newest first (cursor pagination)",
     )
     def get(self, request):
-        scope = transactions_visible_to(user=request.user).select_related(
-            "merchant", "source__merchant"
-        )
         query = request.query_params.copy()
         if "merchant_id" in query:
             query["merchant_id"] = " ".join(query.getlist("merchant_id"))
-        filterset = ApiTransactionFilter(query, queryset=scope)
-        if not filterset.is_valid():
-            return error_response(
-                "12",
-                _form_errors_message(filterset.errors),
-                status.HTTP_400_BAD_REQUEST,
-                errors=filterset.errors,
-            )
-        raw_size = request.query_params.get("page_size", str(API_PAGE_SIZE))
-        if not (raw_size.isascii() and raw_size.isdigit()) or not (
-            1 <= int(raw_size) <= API_PAGE_SIZE_MAX
-        ):
-            return error_response(
-                "12", f"page_size: 1 to {API_PAGE_SIZE_MAX}.", status.HTTP_400_BAD_REQUEST
-            )
-        matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
-        try:
-            page = transactions_page(
-                matches,
-                cursor=request.query_params.get("cursor", ""),
-                size=int(raw_size),
-                shop_ids=shop_ids,
-            )
-        except InvalidCursor:
-            return error_response("12", "cursor: not a cursor of this list.", 400)
-        next_url = None
-        if page.next_cursor:
-            following = request.query_params.copy()
-            following["cursor"] = page.next_cursor
-            next_url = request.build_absolute_uri(f"{request.path}?{following.urlencode()}")
+        sort, cursor, size = page_params(TRANSACTIONS, request.query_params)
+        search = transactions_search(
+            user=request.user,
+            query=query,
+            sort=sort,
+            cursor=cursor,
+            size=size,
+            count=False,
+            filterset_class=ApiTransactionFilter,
+            related=("merchant", "source__merchant"),
+        )
+        if not search.valid:
+            return invalid(search.errors)
+        if search.cursor_error:
+            return invalid({"cursor": [CURSOR_ERROR]})
+        page = search.page
         return Response(
-            {"results": TransactionSerializer(page.rows, many=True).data, "next": next_url}
+            {
+                "results": TransactionSerializer(page.rows, many=True).data,
+                "next": page_link(request, page.next_cursor),
+                "previous": page_link(request, page.previous_cursor),
+            }
         )
 
     @extend_schema(

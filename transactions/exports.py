@@ -23,10 +23,8 @@ from core.csv import PeopleCsvWriter
 from core.dates import PARIS
 from core.storage import save_chunks
 
-from .filters import TransactionFilter
-from .keyset import narrow_to_small_scope
 from .models import ExportStatus, Transaction, TransactionExport
-from .selectors import transactions_visible_to
+from .selectors import transactions_matches
 
 # Above this many rows an export is a background job (docs/search.md: 100,000).
 EXPORT_SYNC_MAX = getattr(settings, "TRANSACTION_EXPORT_SYNC_MAX", 100_000)
@@ -114,10 +112,10 @@ def csv_chunks(queryset: QuerySet[Transaction]) -> Iterator[str]:
 
 def search_queryset(*, user, query: str) -> QuerySet[Transaction]:
     """Replay a stored search (query string) in `user`'s scope as it is now."""
-    filterset = TransactionFilter(QueryDict(query), queryset=transactions_visible_to(user=user))
-    if not filterset.is_valid():
-        raise ValueError(f"invalid stored search: {filterset.errors.as_json()}")
-    return narrow_to_small_scope(filterset.qs, user=user)[0]
+    search = transactions_matches(user=user, query=QueryDict(query))
+    if not search.valid:
+        raise ValueError(f"invalid stored search: {search.errors.as_json()}")
+    return search.matches
 
 
 def export_request(

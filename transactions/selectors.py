@@ -3,7 +3,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import QueryDict
 
+from core.keyset import InvalidCursor, Keyset, ListSearch, count_capped, keyset_page
 from merchants.models import Merchant
 from merchants.selectors import merchants_visible_to, user_has_right
 
@@ -90,3 +92,109 @@ def transaction_get(
     ):
         raise PermissionDenied
     return transaction
+
+
+# The transaction lists' paging: only indexed columns (see Transaction.Meta.indexes).
+TRANSACTIONS = Keyset(
+    name="transactions",
+    sorts={
+        "-payment_at": ("payment_at", True),
+        "payment_at": ("payment_at", False),
+        "-amount": ("amount", True),
+        "amount": ("amount", False),
+    },
+    default_sort="-payment_at",
+    page_size=50,
+    max_page_size=500,
+)
+# Count exactly up to this many matches; beyond, "more than COUNT_CAP" (no unbounded COUNT(*)).
+COUNT_CAP = 10_000
+# Up to this many shops in scope, a page is read shop by shop (core.keyset's partition).
+SMALL_SCOPE = 50
+
+
+def small_scope_shop_ids(*, user, limit: int = SMALL_SCOPE) -> list[int] | None:
+    """The primary keys of the shops `user` may see, if there are at most `limit` (else None).
+
+    Scope itself stays merchants_visible_to's; this only names it to the planner, which cannot
+    guess that a merchant's scope holds a handful of shops out of thousands.
+    """
+    ids = list(
+        merchants_visible_to(user=user).order_by("pk").values_list("pk", flat=True)[: limit + 1]
+    )
+    return ids if len(ids) <= limit else None
+
+
+@dataclass
+class Search(ListSearch):
+    """A transaction search (core.keyset.ListSearch) with its small scope's shops and, once
+    paged, the number of matches counted up to `count_cap`."""
+
+    shop_ids: list[int] | None = None
+    count: int | None = None
+    count_cap: int = COUNT_CAP
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count is not None and self.count > self.count_cap
+
+
+def transactions_matches(
+    *, user, query: QueryDict | dict, filterset_class=None, related=("merchant",)
+) -> Search:
+    """Scope (the shops `user` may see) then filters (the FilterSet of the edge: web or API):
+    the matches, with the shops named to the planner when they are few."""
+    from .filters import TransactionFilter
+
+    if not isinstance(query, QueryDict):
+        data = QueryDict(mutable=True)
+        for name, value in query.items():
+            data[name] = value
+        query = data
+    scope = transactions_visible_to(user=user).select_related(*related)
+    filterset = (filterset_class or TransactionFilter)(query, queryset=scope)
+    search = Search(filterset=filterset)
+    if not filterset.is_valid():
+        return search
+    search.shop_ids = small_scope_shop_ids(user=user)
+    matches = filterset.qs
+    if search.shop_ids is not None:
+        matches = matches.filter(merchant_id__in=search.shop_ids)
+    search.matches = matches
+    return search
+
+
+def transactions_search(
+    *,
+    user,
+    query: QueryDict | dict,
+    sort: str | None = None,
+    cursor: str = "",
+    size: int | None = None,
+    count: bool = True,
+    count_cap: int | None = None,
+    filterset_class=None,
+    related=("merchant",),
+) -> Search:
+    """The one transaction search: scope, filters, sort, one keyset page from `cursor`
+    (TRANSACTIONS), and the number of matches counted up to `count_cap` (when `count`).
+
+    Invalid criteria leave `valid` False (the FilterSet holds the errors); a cursor that is not
+    one of this list's sets `cursor_error`."""
+    search = transactions_matches(
+        user=user, query=query, filterset_class=filterset_class, related=related
+    )
+    search.count_cap = count_cap or COUNT_CAP
+    if not search.valid:
+        return search
+    partition = None if search.shop_ids is None else ("merchant_id", search.shop_ids)
+    try:
+        search.page = keyset_page(
+            search.matches, TRANSACTIONS, sort=sort, cursor=cursor, size=size, partition=partition
+        )
+    except InvalidCursor:
+        search.cursor_error = True
+        return search
+    if count:
+        search.count = count_capped(search.matches, cap=search.count_cap)
+    return search

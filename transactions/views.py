@@ -12,22 +12,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.dates import DATE_RANGE_VALIDATORS
+from core.keyset import count_capped
 from core.storage import open_stream
 from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import autoresponse, lifecycle, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
-from .filters import TransactionFilter
-from .keyset import (
-    COUNT_CAP,
-    InvalidCursor,
-    narrow_to_small_scope,
-    transactions_count_capped,
-    transactions_page,
-)
 from .models import ExportStatus, Transaction, TransactionExport
-from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
+from .selectors import (
+    TRANSACTIONS,
+    merchants_day_summary,
+    transaction_get,
+    transactions_matches,
+    transactions_search,
+)
 from .tables import TransactionTable
 
 PAGE_SIZES = (25, 50, 100)
@@ -40,6 +39,8 @@ OPERATION_LABELS = [
 ]
 # Query-string keys that shape the page, not the set of matches.
 PAGE_KEYS = ("sort", "page_size", "cursor")
+# What a person reads when a page link is not one of this list's (core.keyset.InvalidCursor).
+CURSOR_MESSAGE = _("This page link is no longer valid: start again.")
 
 
 @login_required
@@ -93,47 +94,50 @@ def _filters_only(query) -> str:
     return urlencode([(k, v) for k, vs in query.lists() if k not in PAGE_KEYS for v in vs if v])
 
 
+def _with_cursor(query, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    following = query.copy()
+    following["cursor"] = cursor
+    return f"?{following.urlencode()}"
+
+
 def _search_context(request, query, number_form=None):
-    scope = transactions_visible_to(user=request.user).select_related("merchant")
-    filterset = TransactionFilter(query, queryset=scope)
     page_form = PageForm(query)
+    page_valid = page_form.is_valid()
+    if page_valid:
+        options = page_form.cleaned_data
+        search = transactions_search(
+            user=request.user,
+            query=query,
+            sort=options["sort"] or TRANSACTIONS.default_sort,
+            cursor=options["cursor"],
+            size=options["page_size"] or PAGE_SIZES[0],
+        )
+    else:
+        search = transactions_matches(user=request.user, query=query)
     context = {
-        "filter": filterset,
+        "filter": search.filterset,
         "page_form": page_form,
         "number_form": number_form or NumberSearchForm(),
         "filters_query": _filters_only(query),
-        "count_cap": COUNT_CAP,
+        "count_cap": search.count_cap,
     }
-    if not (filterset.is_valid() and page_form.is_valid()):
+    if search.cursor_error:
+        page_form.add_error("cursor", CURSOR_MESSAGE)
+    if not (search.valid and page_valid) or search.cursor_error:
         return context, 400
-    sort = page_form.cleaned_data["sort"] or "-payment_at"
-    size = page_form.cleaned_data["page_size"] or PAGE_SIZES[0]
-    matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
-    try:
-        page = transactions_page(
-            matches,
-            sort=sort,
-            cursor=page_form.cleaned_data["cursor"],
-            size=size,
-            shop_ids=shop_ids,
-        )
-    except InvalidCursor:
-        page_form.add_error("cursor", _("This page link is no longer valid: start again."))
-        return context, 400
-    count = transactions_count_capped(matches)
-    next_url = None
-    if page.next_cursor:
-        following = query.copy()
-        following["cursor"] = page.next_cursor
-        next_url = f"?{following.urlencode()}"
+    page = search.page
     first = query.copy()
     first.pop("cursor", None)
     context.update(
         table=TransactionTable(page.rows),
         page=page,
-        count=count,
-        count_capped=count > COUNT_CAP,
-        next_url=next_url,
+        count=search.count,
+        count_capped=search.count_capped,
+        next_url=_with_cursor(query, page.next_cursor),
+        previous_url=_with_cursor(query, page.previous_cursor),
+        page_number=page.number,
         first_url=f"?{first.urlencode()}" if query.get("cursor") else None,
     )
     return context, 200
@@ -157,19 +161,10 @@ def transaction_find(request):
     query = {"transaction_id": number}
     if day:
         query.update(payment_date_from=day.isoformat(), payment_date_to=day.isoformat())
-    matches = transactions_visible_to(user=request.user).filter(transaction_id=number)
-    if day:
-        # payment_date is the Paris day; the payment_at bounds let the number index serve it.
-        matches = matches.filter(
-            payment_date=day,
-            payment_at__gte=paris_midnight(day),
-            payment_at__lt=paris_midnight(day + dt.timedelta(days=1)),
-        )
-    # A number names at most one row per shop and day: the (shop, number) indexes answer at once,
-    # no per-shop merge needed.
-    matches, _shop_ids = narrow_to_small_scope(matches, user=request.user)
-    page = transactions_page(matches.select_related("merchant"), size=1)
-    if page.rows and not page.next_cursor:
+    # A number names at most one row per shop and day: the (shop, number) indexes answer at once.
+    search = transactions_search(user=request.user, query=query, size=1, count=False)
+    page = search.page
+    if page is not None and page.rows and not page.next_cursor:
         return redirect(page.rows[0])
     return redirect(f"/transactions/?{urlencode(query)}")
 
@@ -241,13 +236,11 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
 @login_required
 def transaction_export(request):
     """CSV of exactly the searched set: streamed when small, a background job above the limit."""
-    scope = transactions_visible_to(user=request.user).select_related("merchant")
-    filterset = TransactionFilter(request.GET, queryset=scope)
-    if not filterset.is_valid():
+    search = transactions_matches(user=request.user, query=request.GET)
+    if not search.valid:
         context, _status = _search_context(request, request.GET)
         return render(request, "transactions/search.html", context, status=400)
-    matches, _shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
-    count = transactions_count_capped(matches, cap=EXPORT_SYNC_MAX)
+    count = count_capped(search.matches, cap=EXPORT_SYNC_MAX)
     if count > EXPORT_SYNC_MAX:
         export = export_request(
             user=request.user,
@@ -256,7 +249,9 @@ def transaction_export(request):
             base_url=request.build_absolute_uri("/").rstrip("/"),
         )
         return redirect("transactions:export-status", export.pk)
-    response = StreamingHttpResponse(csv_chunks(matches), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_chunks(search.matches), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="transactions-{stamp}.csv"'
     return response

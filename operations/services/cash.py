@@ -189,6 +189,32 @@ def _operate(kind, *, transaction, amount, user, channel, origin, now, apply) ->
     return operation
 
 
+def operation_refuse_input(
+    *, kind: str, transaction: Transaction, user, channel: str, origin="", amount=None,
+    message: str, now: dt.datetime | None = None,
+) -> None:  # fmt: skip
+    """Record and raise (OperationRefused, 12) the refusal of a request whose input is not
+    valid (an API body its serializer refused), after the checks every operation makes first:
+    the origin, the remittance window, the user's right and, when the amount given is one, the
+    operation's own rules (24, 51) — the order the operation itself would have refused in."""
+    amount_valid = (
+        isinstance(amount, int) and not isinstance(amount, bool) and 0 < amount <= MAX_AMOUNT
+    )
+
+    def refuse(t, now, label):
+        if kind == OperationKind.ADVICE:
+            check(t, kind, None, now=now)
+        elif amount_valid:
+            check(t, kind, amount, now=now)
+        raise OperationRefused(code="12", message=message)
+
+    recorded = transaction.amount if kind == OperationKind.ADVICE else amount
+    _operate(
+        kind, transaction=transaction, amount=recorded, user=user, channel=channel,
+        origin=origin, now=now, apply=refuse,
+    )  # fmt: skip
+
+
 def _authorise(t: Transaction, amount: int, *, reference: str) -> Authorisation:
     try:
         return authorise(

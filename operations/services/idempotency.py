@@ -8,6 +8,7 @@ answer, or learn it is still running. Answers meaning "try again" (99) free the 
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,6 +66,60 @@ def idempotency_finish(*, record: IdempotencyKey, status: int, body: dict, retry
         IdempotencyKey.objects.filter(pk=record.pk).delete()
         return
     IdempotencyKey.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+
+
+@dataclass
+class Outcome:
+    """What a request answered: kept under its key for replays, unless `retryable` (a
+    temporary problem: the key is freed, the client may try again)."""
+
+    status: int
+    body: dict
+    retryable: bool = False
+    replayed: bool = False
+
+
+class Committed(Exception):
+    """Raised by a request's `perform` when its write is committed but its answer failed: the
+    key keeps `body` (it must never be freed now, or a retry would do the write twice)."""
+
+    def __init__(self, body: dict):
+        super().__init__("committed")
+        self.body = body
+
+
+def idempotent(
+    *,
+    user,
+    key: str | None,
+    fingerprint: str,
+    now: dt.datetime,
+    perform: Callable[[], Outcome],
+    replay: Callable[[Replay], Outcome] | None = None,
+) -> Outcome:
+    """Claim, perform, finish: the one way both edges (API with its Idempotency-Key, web with
+    its confirmation token) run a write at most once. Without a key, `perform` simply runs.
+
+    A replay returns the first answer (through `replay` if given, which may refuse it); a key
+    used for another request, or whose first request still runs, raises IdempotencyConflict.
+    An exception in `perform` frees the key (nothing was committed), except Committed."""
+    if key is None:
+        return perform()
+    claim = idempotency_begin(user=user, key=key, fingerprint=fingerprint, now=now)
+    if isinstance(claim, Replay):
+        return replay(claim) if replay else Outcome(claim.status, claim.body, replayed=True)
+    try:
+        outcome = perform()
+    except Committed as committed:
+        idempotency_finish(record=claim, status=200, body=committed.body, retryable=False)
+        raise committed.__cause__ or committed from None
+    except BaseException:
+        idempotency_finish(record=claim, status=500, body={}, retryable=True)
+        raise
+    idempotency_finish(
+        record=claim, status=outcome.status, body=outcome.body, retryable=outcome.retryable
+    )
+    return outcome
 
 
 def idempotency_keys_purge(*, now: dt.datetime) -> int:

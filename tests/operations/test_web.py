@@ -248,7 +248,7 @@ def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
             with django_assert_max_num_queries(4):
                 html = web.get(url).content.decode()
             seen += re.findall(r'<tr data-testid="operation"', html)
-            nxt = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', html)
+            nxt = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', html)
             url = "/operations/" + nxt.group(1).replace("&amp;", "&") if nxt else None
     finally:
         views.PAGE_SIZE = old

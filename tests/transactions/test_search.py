@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.keyset import count_capped, keyset_page
 from tests.factories import UserFactory, grant, make_group, make_merchant, make_transaction
-from transactions.keyset import transactions_count_capped, transactions_page
 from transactions.models import Status
-from transactions.selectors import transactions_visible_to
+from transactions.selectors import TRANSACTIONS, transactions_visible_to
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -201,6 +201,12 @@ def test_bad_number_gives_a_form_error(client_in, typed):
     assert response.context["number_form"].errors
 
 
+def transactions_page(scope, *, shop_ids, **options):
+    """A page of the transaction lists' keyset, read shop by shop when shop_ids are given."""
+    partition = None if shop_ids is None else ("merchant_id", shop_ids)
+    return keyset_page(scope, TRANSACTIONS, partition=partition, **options)
+
+
 @pytest.mark.parametrize("by_shop", [False, True])
 def test_keyset_pages_return_every_row_exactly_once_while_new_rows_arrive(world, by_shop):
     shop = world["mine"]
@@ -262,18 +268,14 @@ def test_keyset_pages_follow_each_sort_without_gaps(world, sort, by_shop):
 def test_count_is_exact_below_the_cap_and_capped_above(world):
     scope = transactions_visible_to(user=world["user"])
 
-    assert transactions_count_capped(scope, cap=10) == 3
-    assert transactions_count_capped(scope, cap=2) == 3  # cap + 1: "more than 2"
+    assert count_capped(scope, cap=10) == 3
+    assert count_capped(scope, cap=2) == 3  # cap + 1: "more than 2"
 
 
 def test_the_list_says_more_than_the_cap_instead_of_counting_everything(
     client_in, world, monkeypatch
 ):
-    monkeypatch.setattr("transactions.views.COUNT_CAP", 2)
-    monkeypatch.setattr(
-        "transactions.views.transactions_count_capped",
-        lambda qs: transactions_count_capped(qs, cap=2),
-    )
+    monkeypatch.setattr("transactions.selectors.COUNT_CAP", 2)
 
     response = client_in.get("/transactions/")
 

@@ -1,0 +1,54 @@
+"""The API lists cost a fixed number of queries per page, the first and the following (the same
+numbers as before they shared core/keyset.py and the search selectors)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from operations.models import Operation
+from tests.factories import UserFactory, api_key, grant, make_merchant, make_transaction
+
+
+@pytest.fixture
+def api(db):
+    shop, second = make_merchant("014213245611111"), make_merchant("029800266211111")
+    user = UserFactory(username="counted")
+    grant(user, "OPERATOR", merchant=shop)
+    grant(user, "OPERATOR", merchant=second)
+    for n in range(12):
+        t = make_transaction(shop if n % 2 else second)
+        Operation.objects.create(
+            transaction=t,
+            merchant=t.merchant,
+            kind="CREDIT",
+            amount=1,
+            currency_code="978",
+            response_code="00",
+            status_before="CAPTURED",
+            status_after="TO_CREDIT",
+            channel="API",
+        )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
+    return client
+
+
+# path → queries per page: token, (transactions: the small scope's shops, the per-shop merge,
+# the rows), the page.
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        ("/api/v1/transactions/?page_size=5", 4),
+        ("/api/v1/operations/?page_size=5", 2),
+        ("/api/v1/journals/", 2),
+        ("/api/v1/remittances/", 2),
+    ],
+)
+def test_an_api_list_page_makes_a_fixed_number_of_queries(
+    api, path, queries, django_assert_max_num_queries
+):
+    api.get(path)  # warm: content types, caches
+    with django_assert_max_num_queries(queries):
+        first = api.get(path).json()
+    if first["next"]:
+        with django_assert_max_num_queries(queries):
+            api.get(first["next"])
