@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
 from merchants.selectors import merchants_visible_to, user_has_right
 
-from . import autoresponse, lifecycle, sips_codes
+from . import autoresponse, lifecycle, neighbours, search_box, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
 from .filters import TransactionFilter
 from .keyset import (
@@ -27,7 +27,7 @@ from .keyset import (
 )
 from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
-from .tables import TransactionTable
+from .tables import TransactionTable, column_choices
 
 PAGE_SIZES = (25, 50, 100)
 OPERATION_LABELS = [
@@ -102,9 +102,14 @@ def _search_context(request, query, number_form=None):
         "number_form": number_form or NumberSearchForm(),
         "filters_query": _filters_only(query),
         "count_cap": COUNT_CAP,
+        **search_box.page_context(filterset.form, query),
+        "columns": column_choices(request.user),
     }
     if not (filterset.is_valid() and page_form.is_valid()):
         return context, 400
+    context["alternatives"] = search_box.alternatives(
+        filterset.form.cleaned_data.get("q") or [], query
+    )
     sort = page_form.cleaned_data["sort"] or "-payment_at"
     size = page_form.cleaned_data["page_size"] or PAGE_SIZES[0]
     matches, shop_ids = narrow_to_small_scope(filterset.qs, user=request.user)
@@ -128,7 +133,7 @@ def _search_context(request, query, number_form=None):
     first = query.copy()
     first.pop("cursor", None)
     context.update(
-        table=TransactionTable(page.rows),
+        table=TransactionTable(page.rows, search=neighbours.search_query(query), user=request.user),
         page=page,
         count=count,
         count_capped=count > COUNT_CAP,
@@ -233,6 +238,7 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "attempts": attempts,
             "diagnosis": diagnosis,
             "can_resend": can_resend,
+            **neighbours.around(user=request.user, transaction=transaction, query=request.GET),
         },
     )
 

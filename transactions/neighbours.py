@@ -1,0 +1,58 @@
+"""Previous / next transaction on the detail page, within the search the user came from.
+
+The list links each number with its search in the query string (`from=search&<criteria>`); the
+detail page replays that search in the user's scope and reads the one row before and the one
+after this transaction in the list's order, each from the list's own keyset index range
+(transactions.keyset): two one-row reads, whatever the number of matches.
+"""
+
+from django.http import QueryDict
+
+from .filters import TransactionFilter
+from .keyset import DEFAULT_SORT, SORTS, encode_cursor, narrow_to_small_scope, transactions_page
+from .selectors import transactions_visible_to
+
+FROM_SEARCH = "search"
+# Keys that shape the page of the list, not the set of matches.
+_PAGE_KEYS = ("cursor", "from")
+
+
+def search_query(query: QueryDict) -> str:
+    """The query string the detail page's previous/next links (and back links) carry."""
+    rest = query.copy()
+    for key in _PAGE_KEYS:
+        rest.pop(key, None)
+    rest["from"] = FROM_SEARCH
+    return rest.urlencode()
+
+
+def around(*, user, transaction, query: QueryDict) -> dict:
+    """{"previous_url", "next_url", "search_url"} for `transaction` in the search of `query`;
+    {} when the page was not opened from a search, or the search no longer reads."""
+    if query.get("from") != FROM_SEARCH:
+        return {}
+    filterset = TransactionFilter(query, queryset=transactions_visible_to(user=user))
+    if not filterset.is_valid():
+        return {}
+    sort = query.get("sort") or DEFAULT_SORT
+    if sort not in SORTS:
+        return {}
+    column, _descending = SORTS[sort]
+    reverse = sort[1:] if sort.startswith("-") else f"-{sort}"
+    matches, shop_ids = narrow_to_small_scope(filterset.qs.select_related("merchant"), user=user)
+    value = getattr(transaction, column)
+    links = {}
+    carried = search_query(query)
+    for name, order in (("next_url", sort), ("previous_url", reverse)):
+        page = transactions_page(
+            matches,
+            sort=order,
+            cursor=encode_cursor(order, value, transaction.pk),
+            size=1,
+            shop_ids=shop_ids,
+        )
+        links[name] = f"{page.rows[0].get_absolute_url()}?{carried}" if page.rows else None
+    back = query.copy()
+    back.pop("from", None)
+    links["search_url"] = f"?{back.urlencode()}"
+    return links
