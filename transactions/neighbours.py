@@ -1,12 +1,16 @@
 """Previous / next transaction on the detail page, within the search the user came from.
 
-The list links each number with its search in the query string (`from=search&<criteria>`); the
-detail page replays that search in the user's scope and reads the one row before and the one
+The search comes from the list page the user clicked on (the Referer, same origin only; the
+list's links stay the plain transaction URLs), then travels in the query string of the
+previous / next links (`from=search&<criteria>`). The detail page replays that search in the user's scope and reads the one row before and the one
 after this transaction in the list's order, each from the list's own keyset index range
 (transactions.keyset): two one-row reads, whatever the number of matches.
 """
 
+from urllib.parse import urlsplit
+
 from django.http import QueryDict
+from django.urls import reverse
 
 from .filters import TransactionFilter
 from .keyset import DEFAULT_SORT, SORTS, encode_cursor, narrow_to_small_scope, transactions_page
@@ -24,6 +28,19 @@ def search_query(query: QueryDict) -> str:
         rest.pop(key, None)
     rest["from"] = FROM_SEARCH
     return rest.urlencode()
+
+
+def search_of(request) -> QueryDict:
+    """The search a detail page was opened from: its query string's, else the list page's
+    that sent the user here (an empty QueryDict when neither)."""
+    if request.GET.get("from") == FROM_SEARCH:
+        return request.GET
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.get_host() and referer.path == reverse("transactions:list"):
+        query = QueryDict(referer.query, mutable=True)
+        query["from"] = FROM_SEARCH
+        return query
+    return QueryDict()
 
 
 def around(*, user, transaction, query: QueryDict) -> dict:

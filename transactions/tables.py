@@ -14,7 +14,6 @@ class TransactionTable(tables.Table):
 
     Shows the columns the user chose (User.list_columns), all of them by default; the number
     always.
-    Each number links to the detail page with the search it came from, for its previous/next.
     """
 
     payment_at = tables.Column(verbose_name=_("Payment time"))
@@ -33,7 +32,7 @@ class TransactionTable(tables.Table):
         attrs = {"class": "table", "data-testid": "results"}
         row_attrs = {"data-testid": "result"}
 
-    def __init__(self, *args, search: str = "from=search", user=None, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         chosen = chosen_columns(user)
         if chosen:
             kwargs["exclude"] = [
@@ -42,11 +41,9 @@ class TransactionTable(tables.Table):
                 if name not in chosen and name != "transaction_id"
             ]
         super().__init__(*args, **kwargs)
-        self.search = search
 
     def render_transaction_id(self, value, record):
-        url = record.get_absolute_url()
-        return format_html('<a href="{}?{}">{}</a>', url, self.search, value)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
 
     def render_payment_at(self, value):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

@@ -133,7 +133,7 @@ def _search_context(request, query, number_form=None):
     first = query.copy()
     first.pop("cursor", None)
     context.update(
-        table=TransactionTable(page.rows, search=neighbours.search_query(query), user=request.user),
+        table=TransactionTable(page.rows, user=request.user),
         page=page,
         count=count,
         count_capped=count > COUNT_CAP,
@@ -238,7 +238,9 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "attempts": attempts,
             "diagnosis": diagnosis,
             "can_resend": can_resend,
-            **neighbours.around(user=request.user, transaction=transaction, query=request.GET),
+            **neighbours.around(
+                user=request.user, transaction=transaction, query=neighbours.search_of(request)
+            ),
         },
     )
 
