@@ -2,9 +2,10 @@
 
 The search comes from the list page the user clicked on (the Referer, same origin only; the
 list's links stay the plain transaction URLs), then travels in the query string of the
-previous / next links (`from=search&<criteria>`). The detail page replays that search in the user's scope and reads the one row before and the one
-after this transaction in the list's order, each from the list's own keyset index range
-(transactions.keyset): two one-row reads, whatever the number of matches.
+previous / next links (`from=search&<criteria>`). The detail page replays that search in the
+user's scope and reads the one row before and the one after this transaction in the list's
+order, each from the list's own keyset index range (transactions.keyset): two one-row reads,
+whatever the number of matches.
 """
 
 from urllib.parse import urlsplit
