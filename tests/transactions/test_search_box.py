@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
 from transactions import search_box
@@ -267,6 +267,7 @@ def test_badges_mean_something_and_neutral_states_are_not_red():
         assert badge(row(status=status)).tone == "neutral"
 
 
+@translation.override("en")
 def test_a_partly_refunded_payment_says_so_with_what_remains():
     b = badge(row(status=Status.TO_CREDIT, refunded_amount=2000))
 
@@ -274,6 +275,7 @@ def test_a_partly_refunded_payment_says_so_with_what_remains():
     assert badge(row(status=Status.CREDITED, refunded_amount=10000)).partial == ""
 
 
+@translation.override("en")
 def test_a_partly_cancelled_payment_says_so_with_what_remains():
     b = badge(row(status=Status.TO_CAPTURE, amount=7000, captured_amount=0))
 
