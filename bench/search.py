@@ -250,6 +250,7 @@ def main():
     from django.db import connection
 
     from core.keyset import encode_cursor
+    from core.money import format_amount
     from transactions.models import Status, Transaction
     from transactions.selectors import TRANSACTIONS
 
@@ -280,6 +281,10 @@ def main():
 
     def admin(params):
         return f"/admin/transactions/transaction/?{urlencode(params)}"
+
+    def box_amount(row):
+        # As people paste it: "€113.19" in English (the bench users' language).
+        return format_amount(row.amount, row.currency_code, language="en")
 
     def by_number(rows):
         return [
@@ -402,6 +407,32 @@ def main():
             [ours({"order_id": r.order_id}) for r in merchant_rows],
             [ours({"order_id": r.order_id}) for r in bank_rows],
             [admin({"q": r.order_id}) for r in bank_rows[:na]],
+        ),
+        # The search box (docs/search.md, "The search box"): what people type.
+        (
+            "box: e-mail in another case",
+            [ours({"q": r.customer_email.upper()}) for r in merchant_rows],
+            [ours({"q": r.customer_email.upper()}) for r in bank_rows],
+            [admin({"q": r.customer_email.upper()}) for r in bank_rows[:na]],
+        ),
+        (
+            "box: order reference prefix",
+            [ours({"q": r.order_id[:-3]}) for r in merchant_rows],
+            [ours({"q": r.order_id[:-3]}) for r in bank_rows],
+            [admin({"q": r.order_id[:-3]}) for r in bank_rows[:na]],
+        ),
+        (
+            "box: card last digits",
+            [ours({"q": f"**{r.card_number[-2:]}"}) for r in merchant_rows],
+            [ours({"q": f"**{r.card_number[-2:]}"}) for r in bank_rows],
+            [admin({"q": r.card_number}) for r in bank_rows[:na]],
+        ),
+        (
+            "box: amount as typed",
+            [ours({"q": box_amount(r)}) for r in merchant_rows],
+            [ours({"q": box_amount(r)}) for r in bank_rows],
+            # The admin has no amount search: its baseline is its plain list.
+            [admin({})] * na,
         ),
         (
             "list, page 1",

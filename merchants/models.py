@@ -33,6 +33,8 @@ class User(AbstractUser):
         help_text=_("May feed transactions through the API, and nothing else."),
     )
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    # The transaction list's columns this person chose (transactions.tables); empty: all of them.
+    list_columns = models.JSONField(_("transaction list columns"), default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -10,6 +10,8 @@ import re
 
 import django_filters
 from django import forms
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,7 @@ from core.money import CURRENCY_CHOICES, AmountError, parse_amount
 from core.sips import CARD_MASK_PATTERN, FORBIDDEN_CHARS, MERCHANT_ID_RE
 from merchants.models import Merchant, PaymentMeans
 
-from . import sips_codes
+from . import search_box, sips_codes
 from .feed import normalise_transaction_id
 from .models import AutomaticResponseStatus, CaptureMode, Origin, Status
 
@@ -62,12 +64,14 @@ class TransactionFilterBase(django_filters.FilterSet):
         label=_("Payment means"), choices=PaymentMeans.Means.choices
     )
     customer_id = django_filters.CharFilter(
-        label=_("Customer id"), method="filter_text", max_length=19
+        label=_("Customer id"), method="filter_any_case", max_length=19
     )
     customer_email = django_filters.CharFilter(
-        label=_("Customer e-mail"), method="filter_text", max_length=128
+        label=_("Customer e-mail"), method="filter_any_case", max_length=128
     )
-    order_id = django_filters.CharFilter(label=_("Order id"), method="filter_text", max_length=32)
+    order_id = django_filters.CharFilter(
+        label=_("Order id (or its start)"), method="filter_prefix", max_length=32
+    )
     response_code = django_filters.ChoiceFilter(
         label=_("Response code"), choices=RESPONSE_CODE_CHOICES
     )
@@ -110,13 +114,31 @@ class TransactionFilterBase(django_filters.FilterSet):
         next_day = paris_midnight(value + dt.timedelta(days=1))
         return queryset.filter(payment_date__lte=value, payment_at__lt=next_day)
 
-    def filter_text(self, queryset, name, value):
-        return queryset.filter(**{name: value.strip()}) if value.strip() else queryset
+    def filter_any_case(self, queryset, name, value):
+        """Whatever the case (`Lea.Durand@…` finds `lea.durand@…`): LOWER(column) = LOWER(value),
+        the expression the transaction_*_ci_by_time indexes hold."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.alias(**{f"{name}_ci": Lower(name)}).filter(
+            **{f"{name}_ci": Lower(Value(value))}
+        )
+
+    def filter_prefix(self, queryset, name, value):
+        """The references starting with `value` (`CMD-20261127` finds `CMD-20261127-0042`); a
+        LIKE 'value%' the transaction_order_prefix index serves on PostgreSQL."""
+        value = value.strip()
+        return queryset.filter(**{f"{name}__startswith": value}) if value else queryset
 
     def filter_amount(self, queryset, name, value):
+        """An amount is in one currency: the one chosen, else the default (EUR); 1 343 ¥ is not
+        between 10,00 € and 20,00 €."""
         if value is None or value == "":
             return queryset
-        return queryset.filter(**{"amount__gte" if name == "amount_min" else "amount__lte": value})
+        bound = {"amount__gte" if name == "amount_min" else "amount__lte": value}
+        if not self.form.cleaned_data.get("currency_code"):
+            bound["currency_code"] = search_box.DEFAULT_CURRENCY
+        return queryset.filter(**bound)
 
 
 class SearchFormBase(forms.Form):
@@ -199,6 +221,23 @@ class WebSearchForm(SearchFormBase):
     def clean_amount_max(self):
         return self._clean_amount("amount_max")
 
+    def clean_q(self):
+        """The search box's readings (transactions.search_box), the first one applied."""
+        try:
+            return search_box.read(
+                self.cleaned_data.get("q") or "",
+                language=get_language(),
+                currency=self.data.get("currency_code") or "",
+            )
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "Type a transaction number, a customer e-mail, the start of an order "
+                    "reference, card digits (4539 or **07) or an amount (113,19 €)."
+                ),
+                code="invalid",
+            ) from None
+
     def clean_card_first_digits(self):
         value = (self.cleaned_data.get("card_first_digits") or "").strip()
         if value and not re.fullmatch(r"[0-9]{4}", value):
@@ -215,6 +254,12 @@ class WebSearchForm(SearchFormBase):
 class TransactionFilter(TransactionFilterBase):
     """The web search form."""
 
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_box", max_length=search_box.MAX_LENGTH
+    )
+    period = django_filters.ChoiceFilter(
+        label=_("Period"), choices=search_box.PERIOD_CHOICES, method="filter_period"
+    )
     amount_min = django_filters.CharFilter(label=_("Amount from"), method="filter_amount")
     amount_max = django_filters.CharFilter(label=_("Amount up to"), method="filter_amount")
     card_first_digits = django_filters.CharFilter(
@@ -227,6 +272,20 @@ class TransactionFilter(TransactionFilterBase):
     class Meta:
         form = WebSearchForm
         fields: list[str] = []
+
+    def filter_box(self, queryset, name, readings):
+        """The first reading of the search box, through the filters of the criteria it names."""
+        reading = readings[0]
+        for criterion, value in reading.criteria.items():
+            if criterion == "amount":
+                queryset = queryset.filter(amount=reading.minor, currency_code=reading.currency)
+            elif criterion != "currency_code":
+                queryset = self.filters[criterion].filter(queryset, value)
+        return queryset
+
+    def filter_period(self, queryset, name, value):
+        start, end = search_box.period_days(value)
+        return self.filter_date_to(self.filter_date_from(queryset, name, start), name, end)
 
     def filter_card_first(self, queryset, name, value):
         return queryset.filter(card_number__startswith=f"{value}.") if value else queryset

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -268,11 +269,18 @@ class Transaction(models.Model):
                 condition=Q(status="TO_CREDIT"),
                 name="transaction_credit_due",
             ),
+            # E-mail and customer id whatever their case (LOWER(column) = LOWER(value)), the
+            # order reference by its start (LIKE 'CMD-2026%': a pattern_ops index on PostgreSQL,
+            # whatever the database's collation; other databases ignore the operator class).
             models.Index(
-                fields=["customer_email", "payment_at", "id"], name="transaction_email_by_time"
+                Lower("customer_email"), "payment_at", "id", name="transaction_email_ci_by_time"
             ),
-            models.Index(fields=["order_id", "payment_at", "id"], name="transaction_order_by_time"),
-            models.Index(fields=["customer_id"], name="transaction_customer"),
+            models.Index(
+                fields=["order_id", "payment_at", "id"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
+                name="transaction_order_prefix",
+            ),
+            models.Index(Lower("customer_id"), "payment_at", "id", name="transaction_customer_ci"),
             # Sorting by amount (the only sort besides time) reads an index, never sorts a table.
             models.Index(fields=["merchant", "amount", "id"], name="transaction_shop_by_amount"),
             models.Index(fields=["amount", "id"], name="transaction_by_amount"),

@@ -6,9 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.money import money
 
+from .badges import badge_html
+
 
 class TransactionTable(tables.Table):
-    """One page of a search. Sorting is the search form's (indexed columns only)."""
+    """One page of a search. Sorting is the search form's (indexed columns only).
+
+    Shows the columns the user chose (User.list_columns), all of them by default; the number
+    always.
+    """
 
     payment_at = tables.Column(verbose_name=_("Payment time"))
     merchant = tables.Column(verbose_name=_("Shop"), accessor="merchant__merchant_id")
@@ -26,6 +32,16 @@ class TransactionTable(tables.Table):
         attrs = {"class": "table", "data-testid": "results"}
         row_attrs = {"data-testid": "result"}
 
+    def __init__(self, *args, user=None, **kwargs):
+        chosen = chosen_columns(user)
+        if chosen:
+            kwargs["exclude"] = [
+                name
+                for name in self.base_columns
+                if name not in chosen and name != "transaction_id"
+            ]
+        super().__init__(*args, **kwargs)
+
     def render_transaction_id(self, value, record):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
 
@@ -36,4 +52,19 @@ class TransactionTable(tables.Table):
         return money(value, record.currency_code)
 
     def render_status(self, value, record):
-        return record.get_status_display()
+        return badge_html(record)
+
+
+def column_choices(user) -> list[tuple[str, str, bool]]:
+    """The columns a user may show or hide (the number is always shown): name, label, shown."""
+    chosen = chosen_columns(user)
+    return [
+        (name, column.verbose_name, not chosen or name in chosen)
+        for name, column in TransactionTable.base_columns.items()
+        if name != "transaction_id"
+    ]
+
+
+def chosen_columns(user) -> list[str]:
+    """The columns `user` chose ([]: every column)."""
+    return list(getattr(user, "list_columns", None) or [])

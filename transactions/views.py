@@ -17,7 +17,7 @@ from core.keyset import count_capped
 from core.storage import open_stream
 from merchants.selectors import merchants_visible_to, user_has_right
 
-from . import autoresponse, lifecycle, sips_codes
+from . import autoresponse, lifecycle, neighbours, search_box, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
 from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import (
@@ -27,7 +27,7 @@ from .selectors import (
     transactions_matches,
     transactions_search,
 )
-from .tables import TransactionTable
+from .tables import TransactionTable, column_choices
 
 PAGE_SIZES = (25, 50, 100)
 OPERATION_LABELS = [
@@ -122,16 +122,21 @@ def _search_context(request, query, number_form=None):
         "number_form": number_form or NumberSearchForm(),
         "filters_query": _filters_only(query),
         "count_cap": search.count_cap,
+        **search_box.page_context(search.filterset.form, query),
+        "columns": column_choices(request.user),
     }
     if search.cursor_error:
         page_form.add_error("cursor", CURSOR_MESSAGE)
     if not (search.valid and page_valid) or search.cursor_error:
         return context, 400
+    context["alternatives"] = search_box.alternatives(
+        search.filterset.form.cleaned_data.get("q") or [], query
+    )
     page = search.page
     first = query.copy()
     first.pop("cursor", None)
     context.update(
-        table=TransactionTable(page.rows),
+        table=TransactionTable(page.rows, user=request.user),
         page=page,
         count=search.count,
         count_capped=search.count_capped,
@@ -229,6 +234,9 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "attempts": attempts,
             "diagnosis": diagnosis,
             "can_resend": can_resend,
+            **neighbours.around(
+                user=request.user, transaction=transaction, query=neighbours.search_of(request)
+            ),
         },
     )
 

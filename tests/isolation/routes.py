@@ -224,6 +224,9 @@ ROUTES: dict[str, Route] = {
     # proves owner-only and expiry); here: login required, no server error, payment server out.
     "transactions:export-status": Route(read="login", strict_allow=False),
     "transactions:export-download": Route(read="login", strict_allow=False),
+    # The user's own exports and list columns (tests/transactions/test_search_box.py).
+    "transactions:exports": Route(read="login"),
+    "transactions:columns": Route(write="login", data=lambda t: {"columns": ["amount"]}),
     # ---- Sips interop (docs/sips.md): responses in (sealed, no account), automatic responses out
     "sips-v2-response": Route(write="public", data=lambda t: {}),
     "shop-autoresponse": Route(

@@ -94,7 +94,9 @@ def client_in(client, world):
         ({"payment_date_from": "2026-11-12", "payment_date_to": "2026-11-12"}, {"b"}),
         ({"status": ["REFUSED", "TO_VALIDATE"]}, {"b", "c"}),
         ({"status": "TO_CAPTURE"}, {"a"}),
-        ({"amount_min": "12.50"}, {"a", "b"}),
+        # An amount is in one currency (EUR unless chosen): 99.00 USD is not "from 12.50".
+        ({"amount_min": "12.50"}, {"a"}),
+        ({"amount_min": "12.50", "currency_code": "840"}, {"b"}),
         ({"amount_max": "12.50"}, {"a", "c"}),
         ({"amount_min": "12.50", "amount_max": "12.50"}, {"a"}),
         ({"currency_code": "840"}, {"b"}),
