@@ -24,7 +24,7 @@ from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
 
-from .filters import OperationFilter
+from .filters import OperationPageFilter
 from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
 from .models import OperationChannel, OperationKind
 from .selectors import operations_visible_to
@@ -57,16 +57,31 @@ def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
         raise Http404(_("Transaction not found.")) from None
 
 
+def action_label(kind: str, amount: int | None, currency_code: str) -> str:
+    """What the confirmation button does, in words ("Refund €20.00")."""
+    shown = format_amount(amount, currency_code) if amount else ""
+    labels = {
+        OperationKind.VALIDATE: _("Validate %(amount)s"),
+        OperationKind.CANCEL: _("Cancel %(amount)s"),
+        OperationKind.CREDIT: _("Refund %(amount)s"),
+        OperationKind.DUPLICATE: _("Duplicate for %(amount)s"),
+    }
+    if kind == OperationKind.ADVICE:
+        return _("Force the payment of %(amount)s") % {"amount": shown}
+    return labels[kind] % {"amount": shown}
+
+
 def _done_message(operation) -> str:
     t = operation.new_transaction or operation.transaction
     values = {
-        "operation": operation.get_kind_display(),
         "amount": format_amount(operation.amount, operation.currency_code),
         "status": Status(t.status).label,
         "code": operation.response_code,
+        "number": t.transaction_id,
     }
     if operation.response_code != "00":
-        # The acquirer refused the fresh authorisation: done, but not accepted.
+        # The acquirer refused the fresh authorisation: recorded, but not accepted.
+        values["operation"] = operation.get_kind_display()
         return (
             _(
                 "%(operation)s of %(amount)s: the authorisation was refused (%(code)s); the "
@@ -74,7 +89,27 @@ def _done_message(operation) -> str:
             )
             % values
         )
-    return _("%(operation)s of %(amount)s done: the transaction is now “%(status)s”.") % values
+    # What happened, in the words of the operation (not a generic "done").
+    said = {
+        OperationKind.VALIDATE: _(
+            "Validation of %(amount)s recorded: it will be sent to the bank at the next "
+            "remittance; the transaction is now “%(status)s”."
+        ),
+        OperationKind.CANCEL: _(
+            "Cancellation of %(amount)s recorded: the transaction is now “%(status)s”."
+        ),
+        OperationKind.CREDIT: _(
+            "Refund of %(amount)s recorded: it will be sent to the bank at the next remittance; "
+            "the transaction is now “%(status)s”."
+        ),
+        OperationKind.ADVICE: _(
+            "Forcing of %(amount)s recorded: the transaction is now “%(status)s”."
+        ),
+        OperationKind.DUPLICATE: _(
+            "Duplication of %(amount)s recorded: new transaction %(number)s, “%(status)s”."
+        ),
+    }
+    return said[operation.kind] % values
 
 
 def _render(request, template, t, kind, **context):
@@ -86,6 +121,7 @@ def _render(request, template, t, kind, **context):
             "kind": kind,
             "kind_label": OperationKind(kind).label,
             "allowed": lifecycle.is_allowed(t, kind),
+            "refused": lifecycle.operations_refused(t, now=timezone.now()).get(kind),
             "action": operation_path(t, kind),
             "detail": t.get_absolute_url(),
             **context,
@@ -131,6 +167,11 @@ def operate(request, merchant_id, payment_date, transaction_id, kind):
                     "operations/confirm.html",
                     t,
                     kind,
+                    button=action_label(
+                        kind,
+                        t.amount if kind == OperationKind.ADVICE else form.cleaned_data["amount"],
+                        t.currency_code,
+                    ),
                     outcome=outcome,
                     status_after_label=Status(outcome.status_after).label,
                     amount=form.cleaned_data["amount"],
@@ -188,6 +229,7 @@ def _confirm(request, t: Transaction, kind: str):
             capture_mode=data["capture_mode"] or None,
             capture_day=data["capture_day"],
             now=now,
+            reason=data["reason"],
         )
     except OperationRefused as refused:
         body = {
@@ -262,7 +304,7 @@ def _csv_rows(queryset):
 @login_required
 def operations_list(request):
     """Search operations (dates, kind, shop, user, origin, code): keyset pages, CSV export."""
-    filterset = OperationFilter(
+    filterset = OperationPageFilter(
         request.GET or None, queryset=operations_visible_to(user=request.user)
     )
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else None

@@ -206,11 +206,16 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
     can_resend = bool(transaction.merchant.automatic_response_url) and user_has_right(
         user=request.user, merchant=transaction.merchant, right="operate"
     )
-    actions = []
+    actions, not_offered = [], []
     if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
         base = transaction.get_absolute_url()
         kinds = dict(OPERATION_LABELS)
-        possible = lifecycle.operations_possible(transaction, now=timezone.now())
+        now = timezone.now()
+        not_offered = [
+            {"kind": kind, "label": kinds[kind], "why": why}
+            for kind, why in lifecycle.operations_refused(transaction, now=now).items()
+        ]
+        possible = lifecycle.operations_possible(transaction, now=now)
         for kind, maximum in possible.items():
             actions.append(
                 {
@@ -227,6 +232,7 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "t": transaction,
             "operations": operations,
             "actions": actions,
+            "not_offered": not_offered,
             "amounts_left": _amounts_left(transaction),
             "response_label": labels["response_code"],
             "labels": labels,
