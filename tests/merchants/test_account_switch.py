@@ -2,9 +2,13 @@
 offered. And the header's language choice saved to the profile."""
 
 import pytest
+from axes.models import AccessAttempt
+from django.test import Client
 
 from merchants.models import Access, AuditRecord, User
 from tests.factories import UserFactory, grant, make_merchant
+
+PASSWORD = "pw-for-tests-1"
 
 
 @pytest.fixture
@@ -87,3 +91,24 @@ def test_an_anonymous_language_choice_saves_nothing(client, world):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert not User.objects.exclude(language="").exists()
+
+
+def test_the_console_unlocks_a_locked_login(client, db):
+    alice = UserFactory(username="alice")
+    for _ in range(5):
+        Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    locked = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 429
+    client.force_login(UserFactory(username="adviser", is_bank_staff=True))
+
+    response = client.post(
+        "/admin/merchants/user/",
+        {"action": "unlock_logins", "_selected_action": [alice.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+    assert AuditRecord.objects.filter(object_id=str(alice.pk), action="UNLOCK").exists()
+    again = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert again.status_code == 302
