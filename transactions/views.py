@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -26,7 +27,15 @@ from .keyset import (
     transactions_page,
 )
 from .models import ExportStatus, Transaction, TransactionExport
-from .selectors import merchants_day_summary, transaction_get, transactions_visible_to
+from .selectors import (
+    EXPIRING_STATES,
+    TO_VALIDATE_STATES,
+    days_totals,
+    home_todo,
+    merchants_day_summary,
+    transaction_get,
+    transactions_visible_to,
+)
 from .tables import TransactionTable
 
 PAGE_SIZES = (25, 50, 100)
@@ -44,11 +53,62 @@ PAGE_KEYS = ("sort", "page_size", "cursor")
 @login_required
 def home(request):
     """Per shop in the user's scope: yesterday's (Paris) count, amount and acceptance rate."""
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    summaries = merchants_day_summary(
-        merchants=merchants_visible_to(user=request.user), day=yesterday
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    shops = merchants_visible_to(user=request.user)
+    summaries = merchants_day_summary(merchants=shops, day=yesterday)
+    return render(
+        request,
+        "transactions/home.html",
+        {"summaries": summaries, "day": yesterday, **_home_board(request, shops, today)},
     )
-    return render(request, "transactions/home.html", {"summaries": summaries, "day": yesterday})
+
+
+def _list_url(**criteria) -> str:
+    """The transaction list filtered by `criteria` (names transactions/filters.py reads)."""
+    query = QueryDict(mutable=True)
+    for name, value in criteria.items():
+        if isinstance(value, list | tuple):
+            query.setlist(name, [str(v) for v in value])
+        else:
+            query[name] = str(value)
+    return f"{reverse('transactions:list')}?{query.urlencode()}"
+
+
+def _home_board(request, shops, today) -> dict:
+    """What waits for the user, and today against yesterday, each figure linked to its list."""
+    from journals.models import JournalState
+    from journals.selectors import journals_visible_to
+
+    yesterday = today - dt.timedelta(days=1)
+    todo = home_todo(merchants=shops, today=today)
+    days = days_totals(merchants=shops, days=[today, yesterday])
+    tasks = [
+        {"key": "to-validate", "count": todo.to_validate, "label": _("to validate"),
+         "url": _list_url(status=TO_VALIDATE_STATES)},
+        {"key": "expiring", "count": todo.expiring,
+         "label": _("to validate or force before %(day)s (else they expire)")
+         % {"day": formats.date_format(todo.expiring_until, "SHORT_DATE_FORMAT")},
+         "url": _list_url(status=EXPIRING_STATES)},
+        {"key": "credits", "count": todo.credits_tonight,
+         "label": _("refunds waiting for tonight's remittance"),
+         "url": _list_url(status="TO_CREDIT")},
+        {"key": "autoresponse-failed",
+         "count": sum(d.autoresponse_failed for d in days),
+         "label": _("automatic responses failed since yesterday"),
+         "url": _list_url(automatic_response_status="FAILED", payment_date_from=yesterday,
+                          payment_date_to=today)},
+        {"key": "journals-failed",
+         "count": journals_visible_to(user=request.user).filter(state=JournalState.FAILED).count(),
+         "label": _("journals not delivered"), "url": reverse("journals:list")},
+    ]  # fmt: skip
+    for day in days:
+        day.url = _list_url(payment_date_from=day.day, payment_date_to=day.day)
+        day.accepted_url = _list_url(
+            payment_date_from=day.day, payment_date_to=day.day, response_code="00"
+        )
+    shown = [{"label": _("Today"), "totals": days[0]}, {"label": _("Yesterday"), "totals": days[1]}]
+    return {"tasks": tasks, "days_shown": shown}
 
 
 class PageForm(forms.Form):
