@@ -82,7 +82,7 @@ class AuditedAdmin(admin.ModelAdmin):
             )
 
 
-class PaymentMeansInline(admin.TabularInline):
+class PaymentMeansInline(admin.StackedInline):
     model = PaymentMeans
     extra = 0
 
@@ -235,7 +235,7 @@ class MerchantGroupAdmin(AuditedAdmin):
     filter_horizontal = ["merchants"]
 
 
-class AccessInline(admin.TabularInline):
+class AccessInline(admin.StackedInline):
     model = Access
     extra = 0
     autocomplete_fields = ["merchant", "group"]
