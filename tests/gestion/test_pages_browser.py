@@ -125,7 +125,7 @@ def test_the_to_do_links_open_their_lists_and_a_refund_confirmation_names_the_tr
         page = _signed_in(browser, live_server.url, session, locale, width).new_page()
         page.goto(f"{live_server.url}/")
         if not french:
-            page.get_by_role("button", name="EN").click()
+            page.get_by_role("button", name="EN", exact=True).click()
         task = page.get_by_test_id("todo-to-validate").get_by_role("link")
         assert task.locator(".count").inner_text() == "1"
         task.click()
