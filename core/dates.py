@@ -29,3 +29,10 @@ def paris_midnight(day: dt.date) -> dt.datetime:
 def within_range(moment: dt.datetime) -> bool:
     """Whether an instant read back from a cursor lies in the searchable range."""
     return paris_midnight(EARLIEST) <= moment < paris_midnight(LATEST)
+
+
+def check_date_order(form, start_field: str, end_field: str) -> None:
+    """A search form's date range the right way round, else an error on its end field."""
+    start, end = form.cleaned_data.get(start_field), form.cleaned_data.get(end_field)
+    if start and end and start > end:
+        form.add_error(end_field, str(_("The end date is before the start date.")))

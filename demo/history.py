@@ -354,7 +354,8 @@ TRANSACTION_COLUMNS = [
 ]  # fmt: skip
 OPERATION_COLUMNS = [
     "transaction_id", "merchant_id", "kind", "amount", "currency_code", "response_code",
-    "status_before", "status_after", "channel", "origin", "user_id", "message", "created_at",
+    "status_before", "status_after", "channel", "origin", "user_id", "message", "reason",
+    "created_at",
 ]  # fmt: skip
 
 
@@ -376,7 +377,7 @@ def load_transactions(
         for o in row_ops:
             o["transaction_id"] = next_id
             o["merchant_id"] = row["merchant_id"]
-            o["message"] = ""
+            o["message"] = o["reason"] = ""
         next_id += 1
         rows.append(row)
         ops.extend(row_ops)

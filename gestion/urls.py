@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.decorators import method_decorator
-from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from health_check.views import HealthCheckView
 
+from core import errors
 from core.api import api_or_page
 from core.health import checks as health_checks
+from merchants import views as merchant_views
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
 from transactions.api import SipsV2ResponseView
@@ -43,6 +44,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", merchant_views.language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", HealthCheckView.as_view(checks=health_checks()), name="health"),
     path("admin/", admin.site.urls),
@@ -57,6 +59,7 @@ urlpatterns = [
 ]
 
 # Under /api/ even a URL that names nothing (a malformed id) answers the API's error body.
-handler400 = api_or_page("12", "Bad request.", 400, defaults.bad_request)
-handler403 = api_or_page("40", "Not allowed for this user.", 403, defaults.permission_denied)
-handler404 = api_or_page("25", "Not found.", 404, defaults.page_not_found)
+handler400 = api_or_page("12", "Bad request.", 400, errors.bad_request)
+handler403 = api_or_page("40", "Not allowed for this user.", 403, errors.permission_denied)
+handler404 = api_or_page("25", "Not found.", 404, errors.page_not_found)
+handler500 = errors.server_error

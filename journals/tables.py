@@ -25,3 +25,6 @@ class JournalTable(tables.Table):
         fields = ["merchant", "kind", "journal_date", "sequence", "record_count", "state"]
         orderable = False
         attrs = {"class": "table", "data-testid": "journals"}
+        empty_text = _(
+            "No journal yet: each shop's journals are built every morning for the day before."
+        )

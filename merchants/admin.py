@@ -7,12 +7,14 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .forms import SecretKeyForm
 from .models import Access, AuditRecord, Merchant, MerchantGroup, PaymentMeans, User
 from .services import (
     MERCHANT_SETTINGS,
     audit_record,
+    login_unlock,
     merchant_create,
     merchant_rotate_secret,
     merchant_set_secret,
@@ -80,7 +82,7 @@ class AuditedAdmin(admin.ModelAdmin):
             )
 
 
-class PaymentMeansInline(admin.TabularInline):
+class PaymentMeansInline(admin.StackedInline):
     model = PaymentMeans
     extra = 0
 
@@ -233,7 +235,7 @@ class MerchantGroupAdmin(AuditedAdmin):
     filter_horizontal = ["merchants"]
 
 
-class AccessInline(admin.TabularInline):
+class AccessInline(admin.StackedInline):
     model = Access
     extra = 0
     autocomplete_fields = ["merchant", "group"]
@@ -247,6 +249,21 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "email", "is_bank_staff", "is_payment_server", "is_active"]
     list_filter = ["is_bank_staff", "is_payment_server", "is_active"]
     inlines = [AccessInline]
+    actions = ["unlock_logins"]
+
+    @admin.action(description=_lazy("Unlock the login of the selected users"))
+    def unlock_logins(self, request, queryset):
+        """django-axes' failures of each username cleared through the audited service, rather
+        than by deleting the console's "Axes" rows by hand."""
+        cleared = 0
+        for user in queryset:
+            cleared += login_unlock(actor=request.user, user_pk=user.pk)
+        self.message_user(
+            request,
+            _("Logins unlocked: %(users)d; failed attempts cleared: %(failures)d.")
+            % {"users": queryset.count(), "failures": cleared},
+            messages.SUCCESS,
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Bank staff are not superusers: superuser status and raw permissions stay out of reach.

@@ -360,20 +360,51 @@ def access_revoke(*, actor: User, access_pk: int) -> None:
         )
 
 
+def _check_whole_user(*, actor: User, user: User) -> None:
+    """The actor manages `user` and every one of its accesses (to switch the account on or off)."""
+    _check_target(actor=actor, user=user)
+    for access in user.accesses.select_related("merchant", "group"):
+        try:
+            _check_point(actor=actor, merchant=access.merchant, group=access.group)
+        except UserAdminRefused:
+            raise UserAdminRefused(
+                _("This user also works for shops you do not manage: ask bank staff.")
+            ) from None
+
+
+def user_account_changeable(*, actor: User, user: User) -> bool:
+    """Whether `actor` may deactivate or reactivate `user` (what the page offers)."""
+    try:
+        _check_whole_user(actor=actor, user=user)
+    except (UserAdminRefused, User.DoesNotExist):
+        return False
+    return True
+
+
+def user_reactivate(*, actor: User, user_pk: int) -> User:
+    """Let a deactivated user log in again (same scope as deactivating); its tokens stay gone."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_pk)
+        _check_whole_user(actor=actor, user=user)
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit_record(
+                actor=actor,
+                obj=user,
+                action=AuditRecord.Action.CHANGE,
+                changes={"is_active": (False, True)},
+            )
+    return user
+
+
 def user_deactivate(*, actor: User, user_pk: int) -> User:
     """Deactivate a user whose every access lies in the actor's scope; their tokens stop too."""
     from .models import ApiToken
 
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_pk)
-        _check_target(actor=actor, user=user)
-        for access in user.accesses.select_related("merchant", "group"):
-            try:
-                _check_point(actor=actor, merchant=access.merchant, group=access.group)
-            except UserAdminRefused:
-                raise UserAdminRefused(
-                    _("This user also works for shops you do not manage: ask bank staff.")
-                ) from None
+        _check_whole_user(actor=actor, user=user)
         if user.is_active:
             user.is_active = False
             user.save(update_fields=["is_active"])

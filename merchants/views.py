@@ -1,5 +1,6 @@
 """Pages for merchant staff: their profile and API token, their users (USER_ADMIN), a shop."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from . import services
 from .forms import (
@@ -55,6 +57,16 @@ def _profile_page(request, form, *, new_token=None, token_form=None, status=200)
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+def language_switch(request):
+    """The header's language buttons: Django's set_language (the cookie), and for a logged-in
+    user the choice saved to the profile too, so that it holds at the next login, on any device."""
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=code)
+    return set_language(request)
 
 
 @never_cache
@@ -202,6 +214,7 @@ def user_detail(request, pk):
             "grant_form": AccessGrantForm(actor=request.user),
             "is_self": target.pk == request.user.pk,
             "failed_logins": _failed_logins(target),
+            "may_switch": services.user_account_changeable(actor=request.user, user=target),
         },
     )
 
@@ -275,15 +288,37 @@ def user_unlock(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_deactivate(request, pk):
+    """GET: what deactivating means, to confirm. POST: done (audited)."""
     target = _managed_user(request, pk)
+    if request.method == "GET":
+        if not target.is_active:
+            return redirect("user-detail", pk=target.pk)
+        if not services.user_account_changeable(actor=request.user, user=target):
+            raise PermissionDenied
+        return render(request, "merchants/user_deactivate.html", {"target": target})
     try:
         services.user_deactivate(actor=request.user, user_pk=target.pk)
     except services.UserAdminRefused as refused:
         return _refused(request, refused)
     messages.success(request, _("%(user)s can no longer log in.") % {"user": target})
     return redirect("users")
+
+
+@login_required
+@require_POST
+def user_reactivate(request, pk):
+    target = _managed_user(request, pk)
+    try:
+        services.user_reactivate(actor=request.user, user_pk=target.pk)
+    except services.UserAdminRefused as refused:
+        return _refused(request, refused)
+    messages.success(
+        request,
+        _("%(user)s may log in again (API tokens have to be created anew).") % {"user": target},
+    )
+    return redirect("user-detail", pk=target.pk)
 
 
 # ---------------------------------------------------------------- a shop's settings

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.dates import DATE_RANGE_VALIDATORS, check_date_order, paris_midnight
 from merchants.models import Merchant
 from transactions.feed import normalise_transaction_id
 
@@ -79,3 +79,28 @@ class OperationFilter(django_filters.FilterSet):
         return queryset.filter(
             merchant_id__in=Merchant.objects.filter(environment=value).values("pk")
         )
+
+
+class OperationPageForm(forms.Form):
+    """The web page's criteria checked as a person typed them: a form error, never an empty
+    table without a word (the API keeps its own answers)."""
+
+    def clean_transaction_id(self):
+        value = (self.cleaned_data.get("transaction_id") or "").strip()
+        if value:
+            try:
+                normalise_transaction_id(value)
+            except ValueError:
+                raise forms.ValidationError(_("A transaction id is 1 to 6 digits.")) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        check_date_order(self, "date_from", "date_to")
+        return data
+
+
+class OperationPageFilter(OperationFilter):
+    class Meta:
+        form = OperationPageForm
+        fields: list[str] = []

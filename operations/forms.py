@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AmountError, format_amount, parse_amount
+from operations.models import REASON_MAX_LENGTH
 from transactions.feed import normalise_transaction_id
 from transactions.models import CaptureMode
 
@@ -70,3 +71,9 @@ class ConfirmForm(forms.Form):
     capture_mode = forms.CharField(required=False, widget=forms.HiddenInput)
     capture_day = forms.IntegerField(required=False, widget=forms.HiddenInput)
     authorisation_id = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text=_("Kept with the operation, shown on the transaction and the operations list."),
+    )

@@ -34,6 +34,8 @@ class OperationChannel(models.TextChoices):
 
 # Sips ans..20 with `| ; : "` forbidden (the merchant's label of an operation).
 ORIGIN_MAX_LENGTH = 20
+# The person's reason for an operation, kept with it (shown on the detail and the list).
+REASON_MAX_LENGTH = 200
 
 
 class Remittance(models.Model):
@@ -109,6 +111,7 @@ class Operation(models.Model):
         Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
     message = models.CharField(_("message"), max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True, default="")
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
 
     class Meta:

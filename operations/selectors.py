@@ -46,13 +46,14 @@ class OperationSearch(ListSearch):
     """An operations search (core.keyset.ListSearch)."""
 
 
-def operations_matches(*, user, query) -> OperationSearch:
-    """Scope (the shops `user` may see) then the criteria of the operations FilterSet, newest
+def operations_matches(*, user, query, filterset_class=None) -> OperationSearch:
+    """Scope (the shops `user` may see) then the criteria of the operations FilterSet of the
+    edge (the API's by default; the web page checks typed criteria more strictly), newest
     first. No criteria at all (an empty query) is every operation in scope."""
     from .filters import OperationFilter
 
     scope = operations_visible_to(user=user)
-    filterset = OperationFilter(query or None, queryset=scope)
+    filterset = (filterset_class or OperationFilter)(query or None, queryset=scope)
     search = OperationSearch(filterset=filterset)
     if not filterset.is_bound:
         search.matches = scope.order_by("-created_at", "-id")
@@ -62,11 +63,17 @@ def operations_matches(*, user, query) -> OperationSearch:
 
 
 def operations_search(
-    *, user, query, sort: str | None = None, cursor: str = "", size: int | None = None
+    *,
+    user,
+    query,
+    sort: str | None = None,
+    cursor: str = "",
+    size: int | None = None,
+    filterset_class=None,
 ) -> OperationSearch:
     """The one operations search: scope, criteria, one keyset page from `cursor` (OPERATIONS).
     Invalid criteria leave `valid` False; a cursor not of this list sets `cursor_error`."""
-    search = operations_matches(user=user, query=query)
+    search = operations_matches(user=user, query=query, filterset_class=filterset_class)
     if not search.valid:
         return search
     try:

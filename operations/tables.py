@@ -19,13 +19,14 @@ class OperationTable(tables.Table):
     channel = tables.Column(verbose_name=_("Channel"))
     origin = tables.Column(verbose_name=_("Origin"), default="—")
     user = tables.Column(verbose_name=_("User"), accessor="user__username", default="—")
+    reason = tables.Column(verbose_name=_("Reason"), default="—")
 
     class Meta:
         model = Operation
         fields = []
         sequence = [
             "created_at", "merchant", "transaction", "kind", "amount", "response_code",
-            "status", "channel", "origin", "user",
+            "status", "channel", "origin", "user", "reason",
         ]  # fmt: skip
         orderable = False
         attrs = {"class": "table", "data-testid": "operations-table"}

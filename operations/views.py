@@ -20,6 +20,7 @@ from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
 
+from .filters import OperationPageFilter
 from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
 from .models import OperationChannel, OperationKind
 from .selectors import operations_matches, operations_search
@@ -51,16 +52,31 @@ def _target(request, merchant_id, payment_date, transaction_id) -> Transaction:
         raise Http404(_("Transaction not found.")) from None
 
 
+def action_label(kind: str, amount: int | None, currency_code: str) -> str:
+    """What the confirmation button does, in words ("Refund €20.00")."""
+    shown = format_amount(amount, currency_code) if amount else ""
+    labels = {
+        OperationKind.VALIDATE: _("Validate %(amount)s"),
+        OperationKind.CANCEL: _("Cancel %(amount)s"),
+        OperationKind.CREDIT: _("Refund %(amount)s"),
+        OperationKind.DUPLICATE: _("Duplicate for %(amount)s"),
+    }
+    if kind == OperationKind.ADVICE:
+        return _("Force the payment of %(amount)s") % {"amount": shown}
+    return labels[kind] % {"amount": shown}
+
+
 def _done_message(operation) -> str:
     t = operation.new_transaction or operation.transaction
     values = {
-        "operation": operation.get_kind_display(),
         "amount": format_amount(operation.amount, operation.currency_code),
         "status": Status(t.status).label,
         "code": operation.response_code,
+        "number": t.transaction_id,
     }
     if operation.response_code != "00":
-        # The acquirer refused the fresh authorisation: done, but not accepted.
+        # The acquirer refused the fresh authorisation: recorded, but not accepted.
+        values["operation"] = operation.get_kind_display()
         return (
             _(
                 "%(operation)s of %(amount)s: the authorisation was refused (%(code)s); the "
@@ -68,7 +84,27 @@ def _done_message(operation) -> str:
             )
             % values
         )
-    return _("%(operation)s of %(amount)s done: the transaction is now “%(status)s”.") % values
+    # What happened, in the words of the operation (not a generic "done").
+    said = {
+        OperationKind.VALIDATE: _(
+            "Validation of %(amount)s recorded: it will be sent to the bank at the next "
+            "remittance; the transaction is now “%(status)s”."
+        ),
+        OperationKind.CANCEL: _(
+            "Cancellation of %(amount)s recorded: the transaction is now “%(status)s”."
+        ),
+        OperationKind.CREDIT: _(
+            "Refund of %(amount)s recorded: it will be sent to the bank at the next remittance; "
+            "the transaction is now “%(status)s”."
+        ),
+        OperationKind.ADVICE: _(
+            "Forcing of %(amount)s recorded: the transaction is now “%(status)s”."
+        ),
+        OperationKind.DUPLICATE: _(
+            "Duplication of %(amount)s recorded: new transaction %(number)s, “%(status)s”."
+        ),
+    }
+    return said[operation.kind] % values
 
 
 def _render(request, template, t, kind, **context):
@@ -80,6 +116,7 @@ def _render(request, template, t, kind, **context):
             "kind": kind,
             "kind_label": OperationKind(kind).label,
             "allowed": lifecycle.is_allowed(t, kind),
+            "refused": lifecycle.operations_refused(t, now=timezone.now()).get(kind),
             "action": operation_path(t, kind),
             "detail": t.get_absolute_url(),
             **context,
@@ -125,6 +162,11 @@ def operate(request, merchant_id, payment_date, transaction_id, kind):
                     "operations/confirm.html",
                     t,
                     kind,
+                    button=action_label(
+                        kind,
+                        t.amount if kind == OperationKind.ADVICE else form.cleaned_data["amount"],
+                        t.currency_code,
+                    ),
                     outcome=outcome,
                     status_after_label=Status(outcome.status_after).label,
                     amount=form.cleaned_data["amount"],
@@ -170,6 +212,7 @@ def _confirm(request, t: Transaction, kind: str):
                 capture_mode=data["capture_mode"] or None,
                 capture_day=data["capture_day"],
                 now=now,
+                reason=data["reason"],
             )
         except OperationRefused as refused:
             body = {
@@ -238,7 +281,9 @@ def _csv_rows(queryset):
 def operations_list(request):
     """Search operations (dates, kind, shop, user, origin, code): keyset pages, CSV export."""
     if request.GET.get("export") == "csv":
-        search = operations_matches(user=request.user, query=request.GET)
+        search = operations_matches(
+            user=request.user, query=request.GET, filterset_class=OperationPageFilter
+        )
         matches = search.matches if search.valid else search.filterset.queryset.none()
         response = StreamingHttpResponse(
             people_csv(_csv_rows(matches)), content_type="text/csv; charset=utf-8"
@@ -250,8 +295,9 @@ def operations_list(request):
         query=request.GET,
         cursor=request.GET.get("cursor", ""),
         size=PAGE_SIZE,
+        filterset_class=OperationPageFilter,
     )
-    status = 200
+    status = 200 if search.valid else 400
     if search.cursor_error:
         search.filterset.form.add_error(None, CURSOR_MESSAGE)
         status = 400

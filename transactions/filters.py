@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import DATE_RANGE_VALIDATORS, paris_midnight
+from core.dates import DATE_RANGE_VALIDATORS, check_date_order, paris_midnight
 from core.money import CURRENCY_CHOICES, AmountError, parse_amount
 from core.sips import CARD_MASK_PATTERN, FORBIDDEN_CHARS, MERCHANT_ID_RE
 from merchants.models import Merchant, PaymentMeans
@@ -188,9 +188,7 @@ class SearchFormBase(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("payment_date_from"), data.get("payment_date_to")
-        if start and end and start > end:
-            self.add_error("payment_date_to", _("The end date is before the start date."))
+        check_date_order(self, "payment_date_from", "payment_date_to")
         low, high = data.get("amount_min"), data.get("amount_max")
         if isinstance(low, int) and isinstance(high, int) and low > high:
             self.add_error("amount_max", _("The maximum amount is below the minimum."))

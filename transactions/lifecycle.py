@@ -275,6 +275,21 @@ def operations_possible(transaction: Transaction, *, now: dt.datetime) -> dict[s
     return possible
 
 
+def operations_refused(transaction: Transaction, *, now: dt.datetime) -> dict[str, str]:
+    """Operation → why it is not offered at `now` (the user's words), for each merchant operation
+    that operations_possible leaves out: the same table, read the other way."""
+    refused = {}
+    for op in MERCHANT_OPERATIONS:
+        why = refusal(transaction, op, now=now)
+        if why is not None:
+            refused[op] = why[1]
+            continue
+        ceiling = max_amount(transaction, op)
+        if ceiling is not None and ceiling <= 0:
+            refused[op] = _("Nothing is left to move.")
+    return refused
+
+
 def outcome(transaction: Transaction, operation: str, amount: int, *, on_date) -> dict:
     """The fields an accepted VALIDATE / CANCEL / CREDIT / ADVICE changes, status included.
 

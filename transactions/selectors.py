@@ -198,3 +198,72 @@ def transactions_search(
     if count:
         search.count = count_capped(search.matches, cap=search.count_cap)
     return search
+
+
+# --- The home page: what waits for the user, and today against yesterday ---------------------
+
+# States a person still has to act on, and those whose last day may pass (docs/lifecycle.md:
+# unvalidated at capture_date they expire in the nightly run).
+TO_VALIDATE_STATES = ("TO_VALIDATE", "TO_REPLAY")
+EXPIRING_STATES = ("TO_VALIDATE", "TO_REPLAY", "REFERRAL")
+EXPIRING_WITHIN_DAYS = 2
+
+
+@dataclass
+class HomeTodo:
+    to_validate: int
+    expiring: int
+    credits_tonight: int
+    expiring_until: dt.date
+
+
+def home_todo(*, merchants: QuerySet[Merchant], today: dt.date) -> HomeTodo:
+    """One aggregate over the partial indexes of the states still open (transaction_remittance_due,
+    transaction_credit_due): they hold the few rows not yet final, whatever the table's size."""
+    until = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+    counts = Transaction.objects.filter(
+        merchant__in=merchants, status__in=(*EXPIRING_STATES, "TO_CREDIT")
+    ).aggregate(
+        to_validate=Count("id", filter=Q(status__in=TO_VALIDATE_STATES)),
+        expiring=Count("id", filter=Q(status__in=EXPIRING_STATES, capture_date__lte=until)),
+        credits_tonight=Count("id", filter=Q(status="TO_CREDIT")),
+    )
+    return HomeTodo(expiring_until=until, **counts)
+
+
+@dataclass
+class DayTotals:
+    day: dt.date
+    count: int = 0
+    accepted: int = 0
+    autoresponse_failed: int = 0
+    amounts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.count if self.count else None
+
+
+def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[DayTotals]:
+    """For each Paris day of `days`, over the shops: transactions received, accepted, accepted
+    amount by currency, failed automatic responses. One grouped query on the shop + day key."""
+    totals = {d: DayTotals(day=d) for d in days}
+    rows = (
+        Transaction.objects.filter(merchant__in=merchants, payment_date__in=days)
+        .values("payment_date", "currency_code")
+        .annotate(
+            count=Count("id"),
+            accepted=Count("id", filter=Q(response_code="00")),
+            accepted_amount=Sum("origin_amount", filter=Q(response_code="00")),
+            failed=Count("id", filter=Q(automatic_response_status="FAILED")),
+        )
+        .order_by()
+    )
+    for row in rows:
+        day = totals[row["payment_date"]]
+        day.count += row["count"]
+        day.accepted += row["accepted"]
+        day.autoresponse_failed += row["failed"]
+        if row["accepted_amount"]:
+            day.amounts[row["currency_code"]] = row["accepted_amount"]
+    return [totals[d] for d in days]

@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,11 @@ from . import autoresponse, lifecycle, neighbours, search_box, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
 from .models import ExportStatus, Transaction, TransactionExport
 from .selectors import (
+    EXPIRING_STATES,
+    TO_VALIDATE_STATES,
     TRANSACTIONS,
+    days_totals,
+    home_todo,
     merchants_day_summary,
     transaction_get,
     transactions_matches,
@@ -46,11 +51,62 @@ CURSOR_MESSAGE = _("This page link is no longer valid: start again.")
 @login_required
 def home(request):
     """Per shop in the user's scope: yesterday's (Paris) count, amount and acceptance rate."""
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    summaries = merchants_day_summary(
-        merchants=merchants_visible_to(user=request.user), day=yesterday
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    shops = merchants_visible_to(user=request.user)
+    summaries = merchants_day_summary(merchants=shops, day=yesterday)
+    return render(
+        request,
+        "transactions/home.html",
+        {"summaries": summaries, "day": yesterday, **_home_board(request, shops, today)},
     )
-    return render(request, "transactions/home.html", {"summaries": summaries, "day": yesterday})
+
+
+def _list_url(**criteria) -> str:
+    """The transaction list filtered by `criteria` (names transactions/filters.py reads)."""
+    query = QueryDict(mutable=True)
+    for name, value in criteria.items():
+        if isinstance(value, list | tuple):
+            query.setlist(name, [str(v) for v in value])
+        else:
+            query[name] = str(value)
+    return f"{reverse('transactions:list')}?{query.urlencode()}"
+
+
+def _home_board(request, shops, today) -> dict:
+    """What waits for the user, and today against yesterday, each figure linked to its list."""
+    from journals.models import JournalState
+    from journals.selectors import journals_visible_to
+
+    yesterday = today - dt.timedelta(days=1)
+    todo = home_todo(merchants=shops, today=today)
+    days = days_totals(merchants=shops, days=[today, yesterday])
+    tasks = [
+        {"key": "to-validate", "count": todo.to_validate, "label": _("to validate"),
+         "url": _list_url(status=TO_VALIDATE_STATES)},
+        {"key": "expiring", "count": todo.expiring,
+         "label": _("to validate or force before %(day)s (else they expire)")
+         % {"day": formats.date_format(todo.expiring_until, "SHORT_DATE_FORMAT")},
+         "url": _list_url(status=EXPIRING_STATES)},
+        {"key": "credits", "count": todo.credits_tonight,
+         "label": _("refunds waiting for tonight's remittance"),
+         "url": _list_url(status="TO_CREDIT")},
+        {"key": "autoresponse-failed",
+         "count": sum(d.autoresponse_failed for d in days),
+         "label": _("automatic responses failed since yesterday"),
+         "url": _list_url(automatic_response_status="FAILED", payment_date_from=yesterday,
+                          payment_date_to=today)},
+        {"key": "journals-failed",
+         "count": journals_visible_to(user=request.user).filter(state=JournalState.FAILED).count(),
+         "label": _("journals not delivered"), "url": reverse("journals:list")},
+    ]  # fmt: skip
+    for day in days:
+        day.url = _list_url(payment_date_from=day.day, payment_date_to=day.day)
+        day.accepted_url = _list_url(
+            payment_date_from=day.day, payment_date_to=day.day, response_code="00"
+        )
+    shown = [{"label": _("Today"), "totals": days[0]}, {"label": _("Yesterday"), "totals": days[1]}]
+    return {"tasks": tasks, "days_shown": shown}
 
 
 class PageForm(forms.Form):
@@ -207,11 +263,16 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
     can_resend = bool(transaction.merchant.automatic_response_url) and user_has_right(
         user=request.user, merchant=transaction.merchant, right="operate"
     )
-    actions = []
+    actions, not_offered = [], []
     if user_has_right(user=request.user, merchant=transaction.merchant, right="operate"):
         base = transaction.get_absolute_url()
         kinds = dict(OPERATION_LABELS)
-        possible = lifecycle.operations_possible(transaction, now=timezone.now())
+        now = timezone.now()
+        not_offered = [
+            {"kind": kind, "label": kinds[kind], "why": why}
+            for kind, why in lifecycle.operations_refused(transaction, now=now).items()
+        ]
+        possible = lifecycle.operations_possible(transaction, now=now)
         for kind, maximum in possible.items():
             actions.append(
                 {
@@ -228,6 +289,7 @@ def transaction_detail(request, merchant_id, payment_date, transaction_id):
             "t": transaction,
             "operations": operations,
             "actions": actions,
+            "not_offered": not_offered,
             "amounts_left": _amounts_left(transaction),
             "response_label": labels["response_code"],
             "labels": labels,

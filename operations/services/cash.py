@@ -19,7 +19,13 @@ from core.csv import FORMULA_STARTS
 from core.dates import PARIS
 from merchants.selectors import merchant_ids_visible_to
 from operations.acquirer import AcquirerUnavailable, Authorisation, authorise
-from operations.models import ORIGIN_MAX_LENGTH, Operation, OperationChannel, OperationKind
+from operations.models import (
+    ORIGIN_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Operation,
+    OperationChannel,
+    OperationKind,
+)
 from transactions import lifecycle, sips_codes
 from transactions.feed import FORBIDDEN_CHARS, FeedError, parse_feed_item
 from transactions.models import Origin, Status, Transaction
@@ -113,7 +119,7 @@ def preview(t: Transaction, kind: str, amount, *, now: dt.datetime | None = None
 
 def _record(
     t, kind, amount, *, code, user, channel, origin, status_before, status_after, now,
-    message="", new=None,
+    message="", new=None, reason="",
 ):  # fmt: skip
     valid = isinstance(amount, int) and not isinstance(amount, bool)
     safe_amount = amount if valid and 0 <= amount <= MAX_AMOUNT else 0
@@ -131,6 +137,7 @@ def _record(
         user=user if channel != OperationChannel.BATCH else None,
         new_transaction=new,
         message=str(message)[:255],
+        reason=reason,
         created_at=now,
     )
 
@@ -149,13 +156,31 @@ def _locked(pk: int, user) -> tuple[Transaction, bool]:
     return rows.get(pk=pk), False
 
 
-def _operate(kind, *, transaction, amount, user, channel, origin, now, apply) -> Operation:
+def check_reason(reason) -> str:
+    """The person's optional reason for an operation (free text, one line, kept with it)."""
+    if reason is None:
+        return ""
+    if not isinstance(reason, str) or not reason.replace("\t", " ").isprintable():
+        raise OperationRefused(code="12", message=_("The reason must be one line of text."))
+    reason = reason.strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise OperationRefused(
+            code="12",
+            message=_("The reason is at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
+        )
+    return reason
+
+
+def _operate(
+    kind, *, transaction, amount, user, channel, origin, now, apply, reason=""
+) -> Operation:
     now = now or timezone.now()
     refusal = None
     try:
         label = check_origin(origin)
+        reason = check_reason(reason)
     except OperationRefused as refused:
-        refusal, label = refused, ""
+        refusal, label, reason = refused, "", ""
     with db.atomic(durable=True):
         t, may_operate = _locked(transaction.pk, user)
         try:
@@ -166,7 +191,7 @@ def _operate(kind, *, transaction, amount, user, channel, origin, now, apply) ->
                 raise OperationRefused(
                     code="40", message=_("You are not allowed to perform operations on this shop.")
                 )
-            operation = apply(t, now, label)
+            operation = apply(t, now, label, reason)
         except OperationRefused as refused:
             refusal = refused
             refusal.operation = _record(
@@ -181,6 +206,7 @@ def _operate(kind, *, transaction, amount, user, channel, origin, now, apply) ->
                 status_after=t.status,
                 now=now,
                 message=refused.message,
+                reason=reason,
             )
     if refusal is not None:
         raise refusal
@@ -233,8 +259,10 @@ def _authorise(t: Transaction, amount: int, *, reference: str) -> Authorisation:
         ) from None
 
 
-def _amount_operation(kind, *, transaction, amount, user, channel, origin, now, extra=None):
-    def apply(t: Transaction, now, label):
+def _amount_operation(
+    kind, *, transaction, amount, user, channel, origin, now, extra=None, reason=""
+):
+    def apply(t: Transaction, now, label, reason):
         check(t, kind, amount, now=now)
         status_before = t.status
         moved = t.amount if kind == lifecycle.ADVICE else amount
@@ -262,63 +290,64 @@ def _amount_operation(kind, *, transaction, amount, user, channel, origin, now, 
             status_before=status_before,
             status_after=t.status,
             now=now,
+            reason=reason,
         )
 
     return _operate(
         kind, transaction=transaction, amount=amount, user=user, channel=channel, origin=origin,
-        now=now, apply=apply,
+        now=now, apply=apply, reason=reason,
     )  # fmt: skip
 
 
 def transaction_validate(
     *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, reason: str = "",
 ) -> Operation:  # fmt: skip
     """VALIDATE from TO_VALIDATE, 0 < amount ≤ current amount → TO_CAPTURE, captured at the
     next remittance (that evening's, or tomorrow's after 22:00); the unvalidated remainder is
     released. From TO_REPLAY the acquirer is asked first: refused → REFUSED with its code."""
     return _amount_operation(
         OperationKind.VALIDATE, transaction=transaction, amount=amount, user=user,
-        channel=channel, origin=origin, now=now,
+        channel=channel, origin=origin, now=now, reason=reason,
     )  # fmt: skip
 
 
 def transaction_cancel(
     *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, reason: str = "",
 ) -> Operation:  # fmt: skip
     """CANCEL, 0 < amount ≤ current amount, from any state before the remittance takes it
     (TO_VALIDATE, TO_REPLAY, TO_AUTHORIZE, REFERRAL, TO_CAPTURE validated or not): the amount is
     lowered, nothing left → CANCELLED. On TO_CREDIT it withdraws the pending credit instead."""
     return _amount_operation(
         OperationKind.CANCEL, transaction=transaction, amount=amount, user=user,
-        channel=channel, origin=origin, now=now,
+        channel=channel, origin=origin, now=now, reason=reason,
     )  # fmt: skip
 
 
 def transaction_refund(
     *, transaction: Transaction, amount: int, user, channel: str, origin: str = "",
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, reason: str = "",
 ) -> Operation:  # fmt: skip
     """CREDIT from CAPTURED or TO_CREDIT, 0 < amount ≤ captured − refunded → TO_CREDIT: the
     credit is sent to the bank at the next remittance (CREDIT_CAPTURE), then CREDITED if refunded
     in full, else CAPTURED."""
     return _amount_operation(
         OperationKind.CREDIT, transaction=transaction, amount=amount, user=user,
-        channel=channel, origin=origin, now=now,
+        channel=channel, origin=origin, now=now, reason=reason,
     )  # fmt: skip
 
 
 def transaction_advice(
     *, transaction: Transaction, authorisation_id, user, channel: str, origin: str = "",
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, reason: str = "",
 ) -> Operation:  # fmt: skip
     """ADVICE (forcing) of a REFERRAL with the authorisation number the bank gave by phone
     (an..10), until its last day (creation + 30 days + delay) → TO_CAPTURE."""
     valid = isinstance(authorisation_id, str) and AUTHORISATION_ID.fullmatch(authorisation_id)
     if not valid:
 
-        def refuse(t, now, label):
+        def refuse(t, now, label, reason):
             check(t, OperationKind.ADVICE, None, now=now)
             raise OperationRefused(
                 code="12",
@@ -327,11 +356,11 @@ def transaction_advice(
 
         return _operate(
             OperationKind.ADVICE, transaction=transaction, amount=transaction.amount, user=user,
-            channel=channel, origin=origin, now=now, apply=refuse,
+            channel=channel, origin=origin, now=now, apply=refuse, reason=reason,
         )  # fmt: skip
     return _amount_operation(
         OperationKind.ADVICE, transaction=transaction, amount=None, user=user, channel=channel,
-        origin=origin, now=now, extra={"authorisation_id": authorisation_id},
+        origin=origin, now=now, extra={"authorisation_id": authorisation_id}, reason=reason,
     )  # fmt: skip
 
 
@@ -397,6 +426,7 @@ def transaction_duplicate(
     capture_mode: str | None = None,
     capture_day: int | None = None,
     now: dt.datetime | None = None,
+    reason: str = "",
 ) -> Operation:
     """DUPLICATE any transaction with a card on file: a new transaction of `amount` today, made
     through the feed's rules, authorised by the shop's acquirer (its answer is the operation's:
@@ -405,7 +435,7 @@ def transaction_duplicate(
     transaction's (docs/sips.md, section 3): posted once committed if the shop has an automatic
     response URL (PENDING, then SENT or FAILED), UNDEFINED if it has none."""
 
-    def apply(src: Transaction, now, label):
+    def apply(src: Transaction, now, label, reason):
         check(src, OperationKind.DUPLICATE, amount, now=now)
         if isinstance(capture_day, bool) or not (
             capture_day is None or (isinstance(capture_day, int) and 0 <= capture_day <= 99)
@@ -446,6 +476,7 @@ def transaction_duplicate(
             status_after=src.status,
             now=now,
             new=new,
+            reason=reason,
         )
 
     return _operate(
@@ -457,4 +488,5 @@ def transaction_duplicate(
         origin=origin,
         now=now,
         apply=apply,
+        reason=reason,
     )

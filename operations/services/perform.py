@@ -37,12 +37,13 @@ def operation_perform(
     capture_mode=None,
     capture_day=None,
     authorisation_id=None,
+    reason: str = "",
 ):
     """One of the merchant's operations by its name (the web form and the API both come
     through)."""
     kind = operation_kind(kind)
     common = {"transaction": transaction, "user": user, "channel": channel, "origin": origin,
-              "now": now}  # fmt: skip
+              "now": now, "reason": reason}  # fmt: skip
     if kind == "DUPLICATE":
         return transaction_duplicate(
             amount=amount,

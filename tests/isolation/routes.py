@@ -173,7 +173,8 @@ ROUTES: dict[str, Route] = {
         write="manage_users",
         kwargs=lambda t: {"pk": t.user.pk, "access_pk": t.user.accesses.get().pk},
     ),
-    "user-deactivate": Route(kind="user", write="manage_users"),
+    "user-deactivate": Route(kind="user", read="manage_users", write="manage_users"),
+    "user-reactivate": Route(kind="user", write="manage_users"),
     "user-unlock": Route(kind="user", write="manage_users"),
     "user-two-factor-reset": Route(kind="user", write="bank"),
     # ---- a shop's settings: merchant staff read them, bank staff change them (docs/domain.md)

@@ -1,0 +1,85 @@
+"""The home page: what waits for the user and today against yesterday, each figure a link to the
+transaction list filtered to exactly those rows."""
+
+import datetime as dt
+import re
+from html import unescape
+
+import pytest
+import time_machine
+
+from tests.factories import UserFactory, grant, make_merchant, make_transaction
+from tests.operations.conftest import NOW, in_status
+from transactions.models import Status
+
+
+@pytest.fixture(autouse=True)
+def morning():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def world(db):
+    mine, other = make_merchant(), make_merchant()
+    user = UserFactory(username="operator")
+    grant(user, "OPERATOR", merchant=mine)
+    today, yesterday = NOW.date(), NOW.date() - dt.timedelta(days=1)
+    in_status(mine, Status.TO_VALIDATE, capture_date=today + dt.timedelta(days=1))
+    in_status(mine, Status.TO_VALIDATE, capture_date=today + dt.timedelta(days=5))
+    in_status(mine, Status.REFERRAL)  # its last day is 30 days away: not expiring
+    in_status(mine, Status.TO_CREDIT)
+    in_status(mine, Status.CAPTURED, automatic_response_status="FAILED")
+    make_transaction(mine, payment_at=NOW - dt.timedelta(days=1), status=Status.REFUSED)
+    # Another shop's rows count for nobody here.
+    in_status(other, Status.TO_VALIDATE, capture_date=today)
+    in_status(other, Status.TO_CREDIT)
+    return {"user": user, "today": today, "yesterday": yesterday}
+
+
+def _task(html, key):
+    found = re.search(
+        rf'data-testid="todo-{key}"[^>]*><a href="([^"]+)"><strong class="count">(\d+)</strong>',
+        html,
+    )
+    return unescape(found.group(1)), int(found.group(2))
+
+
+def _rows(client, url) -> int:
+    return client.get(url).content.decode().count('data-testid="result"')
+
+
+@pytest.mark.parametrize(
+    "key, count",
+    [("to-validate", 2), ("credits", 1), ("autoresponse-failed", 1), ("journals-failed", 0)],
+)
+def test_each_task_counts_the_users_rows_and_links_to_exactly_them(client, world, key, count):
+    client.force_login(world["user"])
+    html = client.get("/").content.decode()
+
+    url, shown = _task(html, key)
+
+    assert shown == count
+    if url.startswith("/transactions/"):
+        assert _rows(client, url) == count
+
+
+def test_expiring_counts_the_last_days_within_48_hours(client, world):
+    client.force_login(world["user"])
+
+    url, shown = _task(client.get("/").content.decode(), "expiring")
+
+    assert shown == 1
+    assert "status=TO_VALIDATE" in url and "status=REFERRAL" in url
+
+
+def test_today_and_yesterday_link_to_their_day(client, world):
+    client.force_login(world["user"])
+    html = client.get("/").content.decode()
+
+    today = re.search(r'data-testid="day-0">.*?<a href="([^"]+)">(\d+)</a>', html, re.S)
+    yesterday = re.search(r'data-testid="day-1">.*?<a href="([^"]+)">(\d+)</a>', html, re.S)
+
+    assert int(today.group(2)) == 5 and int(yesterday.group(2)) == 1
+    assert _rows(client, unescape(today.group(1))) == 5
+    assert _rows(client, unescape(yesterday.group(1))) == 1
