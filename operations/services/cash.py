@@ -227,7 +227,7 @@ def operation_refuse_input(
         isinstance(amount, int) and not isinstance(amount, bool) and 0 < amount <= MAX_AMOUNT
     )
 
-    def refuse(t, now, label):
+    def refuse(t, now, label, reason):
         if kind == OperationKind.ADVICE:
             check(t, kind, None, now=now)
         elif amount_valid:
