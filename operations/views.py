@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.csv import people_csv
 from core.keyset import CURSOR_MESSAGE, Page
+from core.list_page import list_page, page_size_of
 from core.money import format_amount
 from transactions import lifecycle
 from transactions.models import Status, Transaction
@@ -22,7 +23,7 @@ from transactions.selectors import transaction_get
 
 from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
 from .models import OperationChannel, OperationKind
-from .selectors import operations_matches, operations_search
+from .selectors import OPERATIONS, operations_matches, operations_search
 from .services import OperationRefused, preview
 from .services.idempotency import (
     IdempotencyConflict,
@@ -245,41 +246,44 @@ def operations_list(request):
         )
         response["Content-Disposition"] = 'attachment; filename="operations.csv"'
         return response
+    size = page_size_of(request.GET.get("page_size"), default=PAGE_SIZE)
+    sort = OPERATIONS.sort_or_default(request.GET.get("sort"))
     search = operations_search(
         user=request.user,
         query=request.GET,
+        sort=sort,
         cursor=request.GET.get("cursor", ""),
-        size=PAGE_SIZE,
+        size=size or PAGE_SIZE,
     )
     status = 200
     if search.cursor_error:
         search.filterset.form.add_error(None, CURSOR_MESSAGE)
         status = 400
-    page = search.page or Page(rows=[])
+    if size is None:
+        search.filterset.form.add_error(None, _("Rows per page: 25, 50 or 100."))
+        status = 400
+    page = search.page or Page(rows=[], sort=sort)
     query = request.GET.copy()
-    query.pop("cursor", None)
     query.pop("export", None)
+    pager = list_page(OPERATIONS, query, page, size=size or PAGE_SIZE)
+    table = OperationTable(page.rows)
+    table.list_page = pager
     export = query.copy()
+    export.pop("cursor", None)
     export["export"] = "csv"
-
-    def link(cursor):
-        if cursor is None:
-            return None
-        following = query.copy()
-        following["cursor"] = cursor
-        return "?" + following.urlencode()
 
     return render(
         request,
         "operations/list.html",
         {
             "filter": search.filterset,
-            "table": OperationTable(page.rows),
+            "table": table,
             "page": page,
-            "next_url": link(page.next_cursor),
-            "previous_url": link(page.previous_cursor),
+            "pager": pager,
+            "next_url": pager.next_url,
+            "previous_url": pager.previous_url,
             "page_number": page.number,
-            "first_url": "?" + query.urlencode() if request.GET.get("cursor") else None,
+            "first_url": pager.first_url,
             "export_url": "?" + export.urlencode(),
         },
         status=status,
