@@ -9,7 +9,6 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +16,7 @@ from core.csv import people_csv
 from core.keyset import CURSOR_MESSAGE, Page
 from core.list_page import list_page, page_size_of
 from core.money import format_amount
+from core.people_cells import PeopleCells
 from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
@@ -213,20 +213,23 @@ CSV_COLUMNS = [
 
 
 def _csv_rows(queryset):
+    """The operations as the user reads them (core.people_cells): amounts as people write
+    them, currency letters, Paris dates and times, kinds and statuses by their labels."""
+    cells = PeopleCells()
     yield CSV_COLUMNS
     for o in queryset.iterator(chunk_size=2000):
         new = o.new_transaction
         yield [
-            localtime(o.created_at).isoformat(),
+            cells.moment(o.created_at),
             o.merchant.merchant_id,
-            o.transaction.payment_date.isoformat(),
+            cells.date(o.transaction.payment_date),
             o.transaction.transaction_id,
-            o.kind,
-            o.amount,
-            o.currency_code,
+            cells.label(OperationKind, o.kind),
+            cells.amount(o.amount, o.currency_code),
+            cells.currency(o.currency_code),
             o.response_code,
-            o.status_before,
-            o.status_after,
+            cells.label(Status, o.status_before),
+            cells.label(Status, o.status_after),
             o.channel,
             o.origin,
             o.user.get_username() if o.user_id else "",

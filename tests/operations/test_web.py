@@ -228,7 +228,7 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
         )
     )
     assert rows[0][0] == "created_at" and len(rows) == 2
-    assert rows[1][3:6] == [mine.transaction_id, "CREDIT", "100"]
+    assert rows[1][3:7] == [mine.transaction_id, "Remboursement", "1,00", "EUR"]
 
 
 def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
