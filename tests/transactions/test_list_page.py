@@ -139,3 +139,16 @@ def test_back_to_the_search_returns_to_the_page_the_user_left(client, sixty):
     back = client.get(f"/transactions/{following.context['search_url']}")
     assert back.context["page_number"] == 3
     assert [r.pk for r in back.context["page"].rows] == [r.pk for r in third_rows]
+
+
+def test_the_pager_speaks_french(client, sixty):
+    user, _rows = sixty
+    user.language = "fr"
+    user.save()
+    client.force_login(user)
+
+    first = client.get("/transactions/", {"page_size": "25"})
+    second = _text(client.get(f"/transactions/{first.context['next_url']}"))
+
+    assert "Page 2" in second and "26–50 sur 60" in second
+    assert "Page précédente" in second and "Lignes par page" in second
