@@ -3,30 +3,18 @@ phone widths: page 3 then previous returns page 2, back to the search restores t
 its page, and the column headers sort and toggle."""
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser import log_in
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-
 PARIS = ZoneInfo("Europe/Paris")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 WORDS = {
     "fr": {"page": "Page {}", "range": "{}–{} sur 60"},
     "en": {"page": "Page {}", "range": "{}–{} of 60"},
 }
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _numbers(page) -> list[str]:
@@ -62,11 +50,7 @@ def test_pages_both_ways_back_to_the_search_and_header_sorts(
         viewport={"width": width, "height": height},
     )
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "lea")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "lea", "pw-for-tests-1")
 
     page.goto(f"{live_server.url}/transactions/?payment_means=CB&page_size=25")
     indicator = page.locator("[data-testid=page-number]")
