@@ -155,7 +155,10 @@ TEMPLATES = [
                 "merchants.context_processors.session_idle",
             ],
             # core is no app: its template filters are named here.
-            "libraries": {"money": "core.templatetags.money"},
+            "libraries": {
+                "money": "core.templatetags.money",
+                "list_page": "core.templatetags.list_page",
+            },
         },
     },
 ]

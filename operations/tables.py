@@ -29,6 +29,8 @@ class OperationTable(tables.Table):
             "status", "channel", "origin", "user", "reason",
         ]  # fmt: skip
         orderable = False
+        # Sortable headers for the list's indexed sorts (core.list_page).
+        template_name = "includes/keyset_table.html"
         attrs = {"class": "table", "data-testid": "operations-table"}
         row_attrs = {"data-testid": "operation"}
 

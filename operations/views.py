@@ -9,13 +9,14 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.csv import people_csv
 from core.keyset import CURSOR_MESSAGE, Page
+from core.list_page import list_page, page_size_of
 from core.money import format_amount
+from core.people_cells import PeopleCells
 from transactions import lifecycle
 from transactions.models import Status, Transaction
 from transactions.selectors import transaction_get
@@ -23,7 +24,7 @@ from transactions.selectors import transaction_get
 from .filters import OperationPageFilter
 from .forms import AdviceForm, ConfirmForm, DuplicateForm, OperationForm
 from .models import OperationChannel, OperationKind
-from .selectors import operations_matches, operations_search
+from .selectors import OPERATIONS, operations_matches, operations_search
 from .services import OperationRefused, preview
 from .services.idempotency import (
     IdempotencyConflict,
@@ -255,20 +256,23 @@ CSV_COLUMNS = [
 
 
 def _csv_rows(queryset):
+    """The operations as the user reads them (core.people_cells): amounts as people write
+    them, currency letters, Paris dates and times, kinds and statuses by their labels."""
+    cells = PeopleCells()
     yield CSV_COLUMNS
     for o in queryset.iterator(chunk_size=2000):
         new = o.new_transaction
         yield [
-            localtime(o.created_at).isoformat(),
+            cells.moment(o.created_at),
             o.merchant.merchant_id,
-            o.transaction.payment_date.isoformat(),
+            cells.date(o.transaction.payment_date),
             o.transaction.transaction_id,
-            o.kind,
-            o.amount,
-            o.currency_code,
+            cells.label(OperationKind, o.kind),
+            cells.amount(o.amount, o.currency_code),
+            cells.currency(o.currency_code),
             o.response_code,
-            o.status_before,
-            o.status_after,
+            cells.label(Status, o.status_before),
+            cells.label(Status, o.status_after),
             o.channel,
             o.origin,
             o.user.get_username() if o.user_id else "",
@@ -290,42 +294,45 @@ def operations_list(request):
         )
         response["Content-Disposition"] = 'attachment; filename="operations.csv"'
         return response
+    size = page_size_of(request.GET.get("page_size"), default=PAGE_SIZE)
+    sort = OPERATIONS.sort_or_default(request.GET.get("sort"))
     search = operations_search(
         user=request.user,
         query=request.GET,
+        sort=sort,
         cursor=request.GET.get("cursor", ""),
-        size=PAGE_SIZE,
+        size=size or PAGE_SIZE,
         filterset_class=OperationPageFilter,
     )
     status = 200 if search.valid else 400
     if search.cursor_error:
         search.filterset.form.add_error(None, CURSOR_MESSAGE)
         status = 400
-    page = search.page or Page(rows=[])
+    if size is None:
+        search.filterset.form.add_error(None, _("Rows per page: 25, 50 or 100."))
+        status = 400
+    page = search.page or Page(rows=[], sort=sort)
     query = request.GET.copy()
-    query.pop("cursor", None)
     query.pop("export", None)
+    pager = list_page(OPERATIONS, query, page, size=size or PAGE_SIZE)
+    table = OperationTable(page.rows)
+    table.list_page = pager
     export = query.copy()
+    export.pop("cursor", None)
     export["export"] = "csv"
-
-    def link(cursor):
-        if cursor is None:
-            return None
-        following = query.copy()
-        following["cursor"] = cursor
-        return "?" + following.urlencode()
 
     return render(
         request,
         "operations/list.html",
         {
             "filter": search.filterset,
-            "table": OperationTable(page.rows),
+            "table": table,
             "page": page,
-            "next_url": link(page.next_cursor),
-            "previous_url": link(page.previous_cursor),
+            "pager": pager,
+            "next_url": pager.next_url,
+            "previous_url": pager.previous_url,
             "page_number": page.number,
-            "first_url": "?" + query.urlencode() if request.GET.get("cursor") else None,
+            "first_url": pager.first_url,
             "export_url": "?" + export.urlencode(),
         },
         status=status,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.browser import browser  # noqa: F401  (the Playwright fixture, for every test)
 from tests.clock import CLOCK_ENV, parse_instant, start_shifted_clock
 from tests.factories import UserFactory, api_key, make_merchant
 

@@ -1,6 +1,8 @@
 """CSV export of a search, through the one CSV writer for people (core.csv: `;`, UTF-8 with a
-byte-order mark, CRLF, formula-looking cells neutralised): a header line, amounts in minor units
-+ currency.
+byte-order mark, CRLF, formula-looking cells neutralised): a header line, then the rows as the
+user reads them (core.people_cells, in the active language): amounts as people write them,
+currency letters, Paris dates and times in the language's format, statuses by their labels.
+The API stays machine-readable (minor units, ISO 4217 numeric codes).
 
 Small sets stream straight to the browser; above EXPORT_SYNC_MAX rows a Celery job writes the
 file (transactions.tasks), the owner watches its progress and downloads it until it expires.
@@ -20,10 +22,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.csv import PeopleCsvWriter
-from core.dates import PARIS
+from core.people_cells import PeopleCells
 from core.storage import save_chunks
 
-from .models import ExportStatus, Transaction, TransactionExport
+from .models import ExportStatus, Status, Transaction, TransactionExport
 from .selectors import transactions_matches
 
 # Above this many rows an export is a background job (docs/search.md: 100,000).
@@ -63,6 +65,12 @@ COLUMNS = [
 ]
 HEADER = [name for name, _field in COLUMNS]
 _PAYMENT_AT = HEADER.index("payment_time")
+_STATUS = HEADER.index("status")
+_CURRENCY = HEADER.index("currency_code")
+_AMOUNTS = [
+    HEADER.index(name) for name in ("origin_amount", "amount", "captured_amount", "refunded_amount")
+]
+_DATES = [HEADER.index("payment_date"), HEADER.index("capture_date")]
 
 
 class _LocalTimeText(Func):
@@ -91,11 +99,19 @@ def csv_batches(queryset: QuerySet[Transaction]) -> Iterator[tuple[str, int]]:
     rows = (
         queryset.order_by("-payment_at", "-id").values_list(*fields).iterator(chunk_size=CHUNK_ROWS)
     )
+    cells = PeopleCells()
     buffer = []
     for row in rows:
+        row = list(row)
         if not in_sql:
-            row = list(row)
-            row[_PAYMENT_AT] = row[_PAYMENT_AT].astimezone(PARIS).strftime("%H:%M:%S")
+            row[_PAYMENT_AT] = cells.time(row[_PAYMENT_AT])
+        code = row[_CURRENCY]
+        for i in _AMOUNTS:
+            row[i] = cells.amount(row[i], code)
+        for i in _DATES:
+            row[i] = cells.date(row[i])
+        row[_STATUS] = cells.label(Status, row[_STATUS])
+        row[_CURRENCY] = cells.currency(code)
         buffer.append(writer.row(row))
         if len(buffer) >= CHUNK_ROWS:
             yield "".join(buffer), len(buffer)

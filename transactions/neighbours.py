@@ -2,10 +2,11 @@
 
 The search comes from the list page the user clicked on (the Referer, same origin only; the
 list's links stay the plain transaction URLs), then travels in the query string of the
-previous / next links (`from=search&<criteria>`). The detail page replays that search in the
-user's scope and reads the one row before and the one after this transaction in the list's
-order, each from the list's own keyset index range (core.keyset, TRANSACTIONS): two one-row reads,
-whatever the number of matches.
+previous / next links (`from=search&<criteria>`), with the list's page (its sort, size and
+cursor), so that "back to the search" returns to the very page the user left. The detail
+page replays that search in the user's scope and reads the one row before and the one after
+this transaction in the list's order, each from the list's own keyset index range
+(core.keyset, TRANSACTIONS): two one-row reads, whatever the number of matches.
 """
 
 from urllib.parse import urlsplit
@@ -18,15 +19,12 @@ from core.keyset import encode_cursor
 from .selectors import TRANSACTIONS, transactions_search
 
 FROM_SEARCH = "search"
-# Keys that shape the page of the list, not the set of matches.
-_PAGE_KEYS = ("cursor", "from")
 
 
 def search_query(query: QueryDict) -> str:
-    """The query string the detail page's previous/next links (and back links) carry."""
+    """The query string the detail page's previous/next links (and back links) carry: the
+    search and the page it was on."""
     rest = query.copy()
-    for key in _PAGE_KEYS:
-        rest.pop(key, None)
     rest["from"] = FROM_SEARCH
     return rest.urlencode()
 

@@ -29,6 +29,8 @@ class TransactionTable(tables.Table):
 
     class Meta:
         orderable = False
+        # Sortable headers for the list's indexed sorts (core.list_page).
+        template_name = "includes/keyset_table.html"
         attrs = {"class": "table", "data-testid": "results"}
         row_attrs = {"data-testid": "result"}
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.dates import DATE_RANGE_VALIDATORS
 from core.keyset import count_capped
+from core.list_page import PAGE_SIZES, list_page
 from core.storage import open_stream
 from merchants.selectors import merchants_visible_to, user_has_right
 
@@ -34,7 +35,6 @@ from .selectors import (
 )
 from .tables import TransactionTable, column_choices
 
-PAGE_SIZES = (25, 50, 100)
 OPERATION_LABELS = [
     (lifecycle.VALIDATE, _("Validate")),
     (lifecycle.CANCEL, _("Cancel")),
@@ -150,14 +150,6 @@ def _filters_only(query) -> str:
     return urlencode([(k, v) for k, vs in query.lists() if k not in PAGE_KEYS for v in vs if v])
 
 
-def _with_cursor(query, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    following = query.copy()
-    following["cursor"] = cursor
-    return f"?{following.urlencode()}"
-
-
 def _search_context(request, query, number_form=None):
     page_form = PageForm(query)
     page_valid = page_form.is_valid()
@@ -189,17 +181,28 @@ def _search_context(request, query, number_form=None):
         search.filterset.form.cleaned_data.get("q") or [], query
     )
     page = search.page
-    first = query.copy()
-    first.pop("cursor", None)
-    context.update(
-        table=TransactionTable(page.rows, user=request.user),
-        page=page,
+    size = options["page_size"] or PAGE_SIZES[0]
+    pager = list_page(
+        TRANSACTIONS,
+        query,
+        page,
+        size=size,
         count=search.count,
         count_capped=search.count_capped,
-        next_url=_with_cursor(query, page.next_cursor),
-        previous_url=_with_cursor(query, page.previous_cursor),
+        count_cap=search.count_cap,
+    )
+    table = TransactionTable(page.rows, user=request.user)
+    table.list_page = pager
+    context.update(
+        table=table,
+        page=page,
+        pager=pager,
+        count=search.count,
+        count_capped=search.count_capped,
+        next_url=pager.next_url,
+        previous_url=pager.previous_url,
         page_number=page.number,
-        first_url=f"?{first.urlencode()}" if query.get("cursor") else None,
+        first_url=pager.first_url,
     )
     return context, 200
 

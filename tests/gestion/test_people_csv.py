@@ -81,7 +81,7 @@ def test_the_operations_export_neutralises_formulas(operator_client):
 
     header, row = rows[0], rows[1]
     assert row[header.index("user")] == "'-evil"
-    assert row[header.index("amount")] == "100"
+    assert row[header.index("amount")] == "1,00"
 
 
 def test_a_journal_never_carries_a_formula_unescaped():

@@ -228,7 +228,7 @@ def test_the_operations_page_is_scoped_filtered_and_exports_csv(web, merchant, o
         )
     )
     assert rows[0][0] == "created_at" and len(rows) == 2
-    assert rows[1][3:6] == [mine.transaction_id, "CREDIT", "100"]
+    assert rows[1][3:7] == [mine.transaction_id, "Remboursement", "1,00", "EUR"]
 
 
 def test_the_operations_page_pages_by_keyset_with_a_constant_query_count(
@@ -288,3 +288,18 @@ def test_forcing_a_referral_on_the_web_asks_the_phone_authorisation_number(web, 
     assert (t.status, t.authorisation_id) == (Status.TO_CAPTURE, "TEL4711")
     op = Operation.objects.get(transaction=t, response_code="00")
     assert (op.kind, op.channel, op.amount) == ("ADVICE", "WEB", 10000)
+
+
+def test_the_operations_headers_sort_both_ways_and_page_sizes_are_checked(web, merchant):
+    first, second = in_status(merchant, Status.CAPTURED), in_status(merchant, Status.CAPTURED)
+    _refund(web, first)
+    _refund(web, second)
+
+    newest = web.get("/operations/")
+    oldest = web.get(f"/operations/{newest.context['pager'].headers['created_at'].url}")
+
+    assert [o.transaction_id for o in newest.context["page"].rows] == [second.pk, first.pk]
+    assert [o.transaction_id for o in oldest.context["page"].rows] == [first.pk, second.pk]
+    assert 'aria-sort="ascending"' in oldest.content.decode()
+    assert "Page 1" in oldest.content.decode()
+    assert web.get("/operations/?page_size=7").status_code == 400

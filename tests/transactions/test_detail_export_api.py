@@ -129,7 +129,7 @@ def test_the_csv_export_holds_exactly_the_rows_of_the_list_and_nothing_outside_s
             "/transactions/", {**query, "page_size": 25, **({"cursor": cursor} if cursor else {})}
         )
         listed += [
-            (r.merchant.merchant_id, r.transaction_id, str(r.payment_date))
+            (r.merchant.merchant_id, r.transaction_id, f"{r.payment_date:%m/%d/%Y}")
             for r in page.context["page"].rows
         ]
         if not page.context["next_url"]:
@@ -144,11 +144,12 @@ def test_the_csv_export_holds_exactly_the_rows_of_the_list_and_nothing_outside_s
     assert exported == listed
     assert len(exported) == 31
     header = rows[0]
-    assert {r[header.index("currency_code")] for r in rows[1:]} == {"978"}
-    assert {int(r[header.index("amount")]) for r in rows[1:]} == set(range(100, 131))
+    # For people, in the user's language (English): currency letters, amounts as written.
+    assert {r[header.index("currency_code")] for r in rows[1:]} == {"EUR"}
+    assert {r[header.index("amount")] for r in rows[1:]} == {f"1.{n:02d}" for n in range(31)}
     # Paris time of day, newest first (12:00 Paris + 30 minutes for the newest CB one).
     assert rows[1][header.index("payment_time")] == "12:30:00"
-    assert rows[1][header.index("payment_date")] == "2026-11-11"
+    assert rows[1][header.index("payment_date")] == "11/11/2026"
 
 
 def test_the_csv_export_of_everything_never_reaches_outside_scope(client, world):

@@ -1,26 +1,13 @@
 """The one search box in a real browser, in French and English, at desktop and phone widths."""
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.factories import UserFactory, grant, make_merchant, make_transaction
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-
 PARIS = ZoneInfo("Europe/Paris")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.browser
