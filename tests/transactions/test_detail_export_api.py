@@ -129,7 +129,7 @@ def test_the_csv_export_holds_exactly_the_rows_of_the_list_and_nothing_outside_s
             "/transactions/", {**query, "page_size": 25, **({"cursor": cursor} if cursor else {})}
         )
         listed += [
-            (r.merchant.merchant_id, r.transaction_id, f"{r.payment_date:%m/%d/%Y}")
+            (r.merchant.merchant_id, r.transaction_id, f"{r.payment_date:%d/%m/%Y}")
             for r in page.context["page"].rows
         ]
         if not page.context["next_url"]:

@@ -53,7 +53,7 @@ def shop(db):
     ("language", "amount", "status", "day"),
     [
         ("fr", "1\u202f234,50", "À remiser", "01/11/2026"),
-        ("en", "1,234.50", "To capture", "11/01/2026"),
+        ("en", "1,234.50", "To capture", "01/11/2026"),
     ],
 )
 def test_the_streamed_export_reads_as_the_user_reads_the_screen(
@@ -107,7 +107,7 @@ def test_the_operations_export_names_kinds_and_statuses_in_the_users_language(cl
         rows = _streamed(client.get("/operations/?export=csv"))
 
     header, row = rows[0], rows[1]
-    assert row[header.index("created_at")] == "11/27/2026 09:00:00"
+    assert row[header.index("created_at")] == "27/11/2026 09:00:00"
     assert row[header.index("kind")] == "Refund"
     assert row[header.index("amount")] == "20.50"
     assert row[header.index("currency_code")] == "EUR"
