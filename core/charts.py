@@ -21,7 +21,6 @@ class Bar:
     label: str  # the category axis label (may be blank: only some labels are drawn)
     value: float
     text: str  # what the bar says as people read it (its tooltip), e.g. "27/11: 1 204"
-    url: str = ""
 
 
 def _ticks(top: float) -> list[float]:
@@ -44,8 +43,8 @@ def bar_chart(
     chart_id: str = "chart",
 ) -> SafeString:
     """An SVG bar chart of `bars`, left to right, with a value axis (four round gridlines from 0,
-    or five from 0 to `top`, labelled by `axis`) and the category labels. A bar with a url is a
-    link to it."""
+    or five from 0 to `top`, labelled by `axis`) and the category labels. No link inside: an image
+    holds nothing interactive (WCAG); the table given with the chart carries the links."""
     if top is not None:  # a fixed scale (a rate: 0 to 100)
         ticks = [top * i / 4 for i in range(5)]
     else:
@@ -73,8 +72,6 @@ def bar_chart(
             f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{h:.1f}"><title>{escape(bar.text)}</title></rect>'
         )
-        if bar.url:
-            rect = f'<a href="{escape(bar.url)}">{rect}</a>'
         parts.append(rect)
         if bar.label:
             parts.append(

@@ -146,18 +146,16 @@ def _home_trend(shops, today) -> dict:
     exponent = currency(main).exponent
     short = lambda d: formats.date_format(d["day"], "SHORT_DATE_FORMAT")  # noqa: E731
     count_bars = [
-        Bar(d["axis"], d["figures"].count, f"{short(d)}: {d['figures'].count}", d["url"])
-        for d in days
+        Bar(d["axis"], d["figures"].count, f"{short(d)}: {d['figures'].count}") for d in days
     ]
     amount_bars = [
         Bar(d["axis"], d["figures"].amounts.get(main, 0) / 10**exponent,
-            f"{short(d)}: {format_amount(d['figures'].amounts.get(main, 0), main)}",
-            d["accepted_url"])
+            f"{short(d)}: {format_amount(d['figures'].amounts.get(main, 0), main)}")
         for d in days
     ]  # fmt: skip
     rate_bars = [
         Bar(d["axis"], 100 * (d["figures"].acceptance_rate or 0),
-            f"{short(d)}: {percent(d['figures'].acceptance_rate)}", d["url"])
+            f"{short(d)}: {percent(d['figures'].acceptance_rate)}")
         for d in days
     ]  # fmt: skip
     span = {
