@@ -14,16 +14,27 @@ from .models import Transaction
 
 
 @dataclass
-class DaySummary:
-    merchant: Merchant
+class Figures:
+    """count, accepted and accepted amount by currency (minor units) of a set of transactions."""
+
     count: int = 0
     accepted: int = 0
-    # currency_code → accepted amount in minor units
     amounts: dict[str, int] = field(default_factory=dict)
 
     @property
     def acceptance_rate(self) -> float | None:
         return self.accepted / self.count if self.count else None
+
+    def add(self, count: int, accepted: int, currency: str, amount: int) -> None:
+        self.count += count
+        self.accepted += accepted
+        if amount:
+            self.amounts[currency] = self.amounts.get(currency, 0) + amount
+
+
+@dataclass
+class DaySummary(Figures):
+    merchant: Merchant | None = None
 
 
 def merchants_day_summary(
@@ -44,11 +55,9 @@ def merchants_day_summary(
         .order_by()
     )
     for row in rows:
-        summary = summaries[row["merchant_id"]]
-        summary.count += row["count"]
-        summary.accepted += row["accepted"]
-        if row["accepted_amount"]:
-            summary.amounts[row["currency_code"]] = row["accepted_amount"]
+        summaries[row["merchant_id"]].add(
+            row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0
+        )
     return [summaries[m.pk] for m in shops]
 
 
@@ -232,16 +241,9 @@ def home_todo(*, merchants: QuerySet[Merchant], today: dt.date) -> HomeTodo:
 
 
 @dataclass
-class DayTotals:
-    day: dt.date
-    count: int = 0
-    accepted: int = 0
+class DayTotals(Figures):
+    day: dt.date | None = None
     autoresponse_failed: int = 0
-    amounts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.count if self.count else None
 
 
 def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[DayTotals]:
@@ -261,11 +263,8 @@ def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[D
     )
     for row in rows:
         day = totals[row["payment_date"]]
-        day.count += row["count"]
-        day.accepted += row["accepted"]
+        day.add(row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0)
         day.autoresponse_failed += row["failed"]
-        if row["accepted_amount"]:
-            day.amounts[row["currency_code"]] = row["accepted_amount"]
     return [totals[d] for d in days]
 
 
@@ -276,25 +275,6 @@ TREND_DAYS = 30
 # move other columns): the closed days are kept this long, today only a minute.
 TREND_CLOSED_TTL = 3600
 TREND_TODAY_TTL = 60
-
-
-@dataclass
-class Figures:
-    """count, accepted and accepted amount by currency (minor units) of a set of transactions."""
-
-    count: int = 0
-    accepted: int = 0
-    amounts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.count if self.count else None
-
-    def add(self, count: int, accepted: int, currency: str, amount: int) -> None:
-        self.count += count
-        self.accepted += accepted
-        if amount:
-            self.amounts[currency] = self.amounts.get(currency, 0) + amount
 
 
 @dataclass
