@@ -130,3 +130,13 @@ def eager_tasks():
         yield
     finally:
         app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Django's cache (the home page's 30-day figures) starts empty in every test: a test's rows
+    are rolled back, its cached figures must go with them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

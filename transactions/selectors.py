@@ -14,16 +14,27 @@ from .models import Transaction
 
 
 @dataclass
-class DaySummary:
-    merchant: Merchant
+class Figures:
+    """count, accepted and accepted amount by currency (minor units) of a set of transactions."""
+
     count: int = 0
     accepted: int = 0
-    # currency_code → accepted amount in minor units
     amounts: dict[str, int] = field(default_factory=dict)
 
     @property
     def acceptance_rate(self) -> float | None:
         return self.accepted / self.count if self.count else None
+
+    def add(self, count: int, accepted: int, currency: str, amount: int) -> None:
+        self.count += count
+        self.accepted += accepted
+        if amount:
+            self.amounts[currency] = self.amounts.get(currency, 0) + amount
+
+
+@dataclass
+class DaySummary(Figures):
+    merchant: Merchant | None = None
 
 
 def merchants_day_summary(
@@ -44,11 +55,9 @@ def merchants_day_summary(
         .order_by()
     )
     for row in rows:
-        summary = summaries[row["merchant_id"]]
-        summary.count += row["count"]
-        summary.accepted += row["accepted"]
-        if row["accepted_amount"]:
-            summary.amounts[row["currency_code"]] = row["accepted_amount"]
+        summaries[row["merchant_id"]].add(
+            row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0
+        )
     return [summaries[m.pk] for m in shops]
 
 
@@ -232,16 +241,9 @@ def home_todo(*, merchants: QuerySet[Merchant], today: dt.date) -> HomeTodo:
 
 
 @dataclass
-class DayTotals:
-    day: dt.date
-    count: int = 0
-    accepted: int = 0
+class DayTotals(Figures):
+    day: dt.date | None = None
     autoresponse_failed: int = 0
-    amounts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.count if self.count else None
 
 
 def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[DayTotals]:
@@ -261,9 +263,80 @@ def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[D
     )
     for row in rows:
         day = totals[row["payment_date"]]
-        day.count += row["count"]
-        day.accepted += row["accepted"]
+        day.add(row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0)
         day.autoresponse_failed += row["failed"]
-        if row["accepted_amount"]:
-            day.amounts[row["currency_code"]] = row["accepted_amount"]
     return [totals[d] for d in days]
+
+
+# --- The home page's 30-day trend (docs/home.md) --------------------------------------------
+
+TREND_DAYS = 30
+# A past Paris day's counts, acceptance and amounts by payment_date do not change (operations
+# move other columns): the closed days are kept this long, today only a minute.
+TREND_CLOSED_TTL = 3600
+TREND_TODAY_TTL = 60
+
+
+@dataclass
+class Trend:
+    days: dict[dt.date, Figures]  # every day of the window, oldest first
+    shops: dict[int, Figures]  # merchant pk → figures over the window
+    means: dict[str, Figures]  # payment means → figures over the window
+
+
+def _trend_rows(shop_ids: list[int], first: dt.date, last: dt.date) -> list[tuple]:
+    """One grouped query on the shop + day key: (day, shop pk, means, currency, count, accepted,
+    accepted amount) for the Paris days first..last."""
+    return [
+        tuple(row)
+        for row in Transaction.objects.filter(
+            merchant__in=shop_ids, payment_date__gte=first, payment_date__lte=last
+        )
+        .values_list("payment_date", "merchant_id", "payment_means", "currency_code")
+        .annotate(
+            count=Count("id"),
+            accepted=Count("id", filter=Q(response_code="00")),
+            amount=Sum("origin_amount", filter=Q(response_code="00")),
+        )
+        .order_by()
+    ]
+
+
+def _cached_rows(scope: str, shop_ids: list[int], first: dt.date, last: dt.date, ttl: int):
+    from django.core.cache import cache
+
+    key = f"home-trend:{scope}:{first.isoformat()}:{last.isoformat()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _trend_rows(shop_ids, first, last)
+        cache.set(key, rows, ttl)
+    return rows
+
+
+def trend(*, merchants: QuerySet[Merchant], today: dt.date, days: int = TREND_DAYS) -> Trend:
+    """The last `days` Paris days up to today, over the shops of `merchants`: per day, per shop
+    and per payment means. The closed days come from Django's cache (keyed by the set of shops
+    and the window), today from a cache of a minute: a bank user's 2,000 shops over 30 days are
+    read from the table once an hour per server process, not on every page."""
+    import hashlib
+
+    shop_ids = sorted(merchants.values_list("pk", flat=True))
+    scope = hashlib.sha256(",".join(map(str, shop_ids)).encode()).hexdigest()[:32]
+    first = today - dt.timedelta(days=days - 1)
+    yesterday = today - dt.timedelta(days=1)
+    result = Trend(
+        days={first + dt.timedelta(days=i): Figures() for i in range(days)}, shops={}, means={}
+    )
+    if not shop_ids:
+        return result
+    rows = _cached_rows(scope, shop_ids, first, yesterday, TREND_CLOSED_TTL) + _cached_rows(
+        scope, shop_ids, today, today, TREND_TODAY_TTL
+    )
+    for day, shop, means, currency, count, accepted, amount in rows:
+        for figures in (
+            result.days[day],
+            result.shops.setdefault(shop, Figures()),
+            result.means.setdefault(means, Figures()),
+        ):
+            figures.add(count, accepted, currency, amount or 0)
+    return result

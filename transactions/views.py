@@ -13,10 +13,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.charts import Bar, bar_chart
 from core.dates import DATE_RANGE_VALIDATORS
 from core.keyset import count_capped
 from core.list_page import PAGE_SIZES, list_page
+from core.money import currency, format_amount
 from core.storage import open_stream
+from core.templatetags.money import percent
 from merchants.selectors import merchants_visible_to, user_has_right
 
 from . import autoresponse, lifecycle, neighbours, search_box, sips_codes
@@ -26,12 +29,14 @@ from .selectors import (
     EXPIRING_STATES,
     TO_VALIDATE_STATES,
     TRANSACTIONS,
+    Figures,
     days_totals,
     home_todo,
     merchants_day_summary,
     transaction_get,
     transactions_matches,
     transactions_search,
+    trend,
 )
 from .tables import TransactionTable, column_choices
 
@@ -58,7 +63,12 @@ def home(request):
     return render(
         request,
         "transactions/home.html",
-        {"summaries": summaries, "day": yesterday, **_home_board(request, shops, today)},
+        {
+            "summaries": summaries,
+            "day": yesterday,
+            **_home_board(request, shops, today),
+            **_home_trend(shops, today),
+        },
     )
 
 
@@ -107,6 +117,95 @@ def _home_board(request, shops, today) -> dict:
         )
     shown = [{"label": _("Today"), "totals": days[0]}, {"label": _("Yesterday"), "totals": days[1]}]
     return {"tasks": tasks, "days_shown": shown}
+
+
+# The currency the amount chart shows when several are present (the others are in its table).
+MAIN_CURRENCY = "978"
+TOP_SHOPS = 5
+
+
+def _home_trend(shops, today) -> dict:
+    """The 30-day charts (count, accepted amount, acceptance rate per day) and the breakdown per
+    shop and per payment means, each figure linked to its filtered list (docs/home.md)."""
+
+    data = trend(merchants=shops, today=today)
+    first, last = min(data.days), max(data.days)
+    window = {"payment_date_from": first, "payment_date_to": last}
+    days = []
+    for i, (day, figures) in enumerate(data.days.items()):
+        days.append({
+            "day": day, "figures": figures,
+            "url": _list_url(payment_date_from=day, payment_date_to=day),
+            "accepted_url": _list_url(payment_date_from=day, payment_date_to=day,
+                                      response_code="00"),
+            # A label every 7 days from the last one (today), the others blank.
+            "axis": formats.date_format(day, "d/m") if (len(data.days) - 1 - i) % 7 == 0 else "",
+        })  # fmt: skip
+    present = {code for f in data.days.values() for code in f.amounts}
+    main = MAIN_CURRENCY if MAIN_CURRENCY in present or not present else min(present)
+    exponent = currency(main).exponent
+    short = lambda d: formats.date_format(d["day"], "SHORT_DATE_FORMAT")  # noqa: E731
+    count_bars = [
+        Bar(d["axis"], d["figures"].count, f"{short(d)}: {d['figures'].count}") for d in days
+    ]
+    amount_bars = [
+        Bar(d["axis"], d["figures"].amounts.get(main, 0) / 10**exponent,
+            f"{short(d)}: {format_amount(d['figures'].amounts.get(main, 0), main)}")
+        for d in days
+    ]  # fmt: skip
+    rate_bars = [
+        Bar(d["axis"], 100 * (d["figures"].acceptance_rate or 0),
+            f"{short(d)}: {percent(d['figures'].acceptance_rate)}")
+        for d in days
+    ]  # fmt: skip
+    span = {
+        "first": formats.date_format(first, "SHORT_DATE_FORMAT"),
+        "last": formats.date_format(last, "SHORT_DATE_FORMAT"),
+    }
+    charts = [
+        {"key": "count", "title": _("Transactions per day"), "svg": bar_chart(
+            count_bars, chart_id="chart-count", title=_("Transactions per day"),
+            desc=_("Transactions received per day, %(first)s to %(last)s.") % span)},
+        {"key": "amount", "title": _("Accepted amount per day (%(currency)s)")
+         % {"currency": currency(main).alpha}, "svg": bar_chart(
+            amount_bars, chart_id="chart-amount",
+            title=_("Accepted amount per day (%(currency)s)") % {"currency": currency(main).alpha},
+            desc=_("Amount accepted per day, %(first)s to %(last)s.") % span,
+            axis=lambda v: format_amount(round(v * 10**exponent), main))},
+        {"key": "rate", "title": _("Acceptance rate per day"), "svg": bar_chart(
+            rate_bars, chart_id="chart-rate", title=_("Acceptance rate per day"),
+            desc=_("Share of transactions accepted per day, %(first)s to %(last)s.") % span,
+            axis=lambda v: f"{v:g}\u00a0%", top=100)},
+    ]  # fmt: skip
+    ranked = sorted(data.shops.items(), key=lambda item: (-item[1].count, item[0]))
+    names = {m.pk: m for m in shops.filter(pk__in=[pk for pk, _f in ranked[:TOP_SHOPS]])}
+    by_shop = [
+        {"merchant": names[pk], "figures": figures,
+         "url": _list_url(merchant_id=names[pk].merchant_id, **window)}
+        for pk, figures in ranked[:TOP_SHOPS]
+    ]  # fmt: skip
+    others = None
+    if len(ranked) > TOP_SHOPS:
+        others = Figures()
+        for _pk, figures in ranked[TOP_SHOPS:]:
+            for code, minor in figures.amounts.items():
+                others.add(0, 0, code, minor)
+            others.add(figures.count, figures.accepted, "", 0)
+    by_means = [
+        {"means": means, "figures": figures,
+         "url": _list_url(payment_means=means, **window) if means else ""}
+        for means, figures in sorted(data.means.items(), key=lambda i: (-i[1].count, i[0]))
+    ]  # fmt: skip
+    return {
+        "trend_days": days,
+        "trend_charts": charts,
+        "trend_span": span,
+        "trend_url": _list_url(**window),
+        "trend_shops": by_shop,
+        "trend_others": others,
+        "trend_others_count": len(ranked) - len(by_shop),
+        "trend_means": by_means,
+    }
 
 
 class PageForm(forms.Form):
