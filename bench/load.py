@@ -26,6 +26,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import math
 import os
 import random
 import subprocess
@@ -39,22 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import BENCH_ENV, database, django_setup, migrate, step  # noqa: E402
+from bench.journals import cpu_of  # noqa: E402
 from bench.search import Server, bench_users, run, samples, seed_if_needed  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
 
-
-def cpu_seconds(pid: int, *, children: bool = False) -> float:
-    """User + system CPU of `pid` (and of its children it has reaped, with `children`)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    # After the command: state is fields[0]; utime, stime, cutime, cstime are fields 11..14.
-    ticks = int(fields[11]) + int(fields[12])
-    if children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / TICKS
+def cpu(pid: int, *, children: bool = False) -> float:
+    """cpu_of, 0 for a process gone meanwhile."""
+    seconds = cpu_of(pid, children=children)
+    return 0.0 if math.isnan(seconds) else seconds
 
 
 def backend_pids(dbname: str) -> list[int]:
@@ -71,9 +64,7 @@ def backend_pids(dbname: str) -> list[int]:
 
 def server_cpu(server: Server) -> float:
     """The gunicorn master, its live workers, and the workers it has already replaced."""
-    return cpu_seconds(server.proc.pid, children=True) + sum(
-        cpu_seconds(pid) for pid in server.workers()
-    )
+    return cpu(server.proc.pid, children=True) + sum(cpu(pid) for pid in server.workers())
 
 
 def plan(args, shops, merchant_user):
@@ -215,18 +206,32 @@ def main():
             )
             prefix = str(Path(tmp) / "stats")
             cpu_server = server_cpu(server)
-            backends_before = {pid: cpu_seconds(pid) for pid in backend_pids(dbname)}
+            backends_before = {pid: cpu(pid) for pid in backend_pids(dbname)}
             step(f"{args.clients} clients for {args.duration} s (locust)")
             started = time.perf_counter()
             clients = subprocess.Popen(
                 [
-                    sys.executable, "-m", "locust",
-                    "-f", str(ROOT / "bench/_locustfile.py"),
-                    "--headless", "--only-summary", "--loglevel", "WARNING",
-                    "-u", str(args.clients), "-r", str(args.clients),
-                    "-t", f"{args.duration}s", "--stop-timeout", "10",
-                    "--host", f"http://127.0.0.1:{args.port}",
-                    "--csv", prefix,
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(ROOT / "bench/_locustfile.py"),
+                    "--headless",
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "-u",
+                    str(args.clients),
+                    "-r",
+                    str(args.clients),
+                    "-t",
+                    f"{args.duration}s",
+                    "--stop-timeout",
+                    "10",
+                    "--host",
+                    f"http://127.0.0.1:{args.port}",
+                    "--csv",
+                    prefix,
                 ],  # fmt: skip
                 env={**os.environ, "GESTION_LOAD_PLAN": str(plan_path)},
                 cwd=ROOT,
@@ -235,9 +240,7 @@ def main():
             clients.wait()
             elapsed = time.perf_counter() - started
             cpu_server = server_cpu(server) - cpu_server
-            cpu_db = sum(
-                cpu_seconds(pid) - backends_before.get(pid, 0.0) for pid in backend_pids(dbname)
-            )
+            cpu_db = sum(cpu(pid) - backends_before.get(pid, 0.0) for pid in backend_pids(dbname))
             load_after = os.getloadavg()
             stats = read_stats(prefix)
             failures = Path(f"{prefix}_failures.csv").read_text(encoding="utf-8")

@@ -181,7 +181,9 @@ def main():
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         profiler = cProfile.Profile()
         profiler.enable()
+    cpu_before = (cpu_self(), cpu_of(backend))
     api_s = in_parallel(by_http_api, by_api)
+    api_cpu = (cpu_self() - cpu_before[0], cpu_of(backend) - cpu_before[1])
     if args.profile:
         profiler.disable()
         print("API path, by own time:")
@@ -220,6 +222,11 @@ def main():
         f"API:      {args.api:,} partial refunds in {api_s:.2f} s = "
         f"{args.api / api_s:,.0f} operations/s"
     )
+    if args.workers == 1:
+        print(
+            f"  CPU per operation: {1000 * api_cpu[0] / args.api:.2f} ms in Python + "
+            f"{1000 * api_cpu[1] / args.api:.2f} ms in its PostgreSQL backend"
+        )
     print(
         f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
         "(goal: within 1.5x, i.e. >= 0.67)"
