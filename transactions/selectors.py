@@ -64,9 +64,11 @@ def transaction_get(
     payment_date: dt.date | str,
     transaction_id: str,
     right: str = "view",
+    fields: tuple[str, ...] | None = None,
 ) -> Transaction:
     """One transaction by its Sips key, as `user` may reach it (payment_date a date or the URL's
-    YYYY-MM-DD; transaction_id with or without its leading zeros).
+    YYYY-MM-DD; transaction_id with or without its leading zeros). With `fields`, only those
+    columns are read (an operation finds the row, then locks and reads it whole).
 
     Outside the user's scope, or under a key that cannot exist, it does not exist
     (Transaction.DoesNotExist → 404 / code 25, so ids cannot be probed); inside the scope but
@@ -84,7 +86,8 @@ def transaction_get(
     rows = (
         Transaction.objects if scope is None else Transaction.objects.filter(merchant_id__in=scope)
     )
-    transaction = rows.select_related("merchant", "source__merchant").get(
+    rows = rows.only(*fields) if fields else rows.select_related("merchant", "source__merchant")
+    transaction = rows.get(
         merchant__merchant_id=merchant_id,
         payment_date=payment_date,
         transaction_id=transaction_id,
