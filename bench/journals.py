@@ -176,13 +176,18 @@ def cpu_self() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_of(pid: int) -> float:
-    """CPU seconds used so far by a local process (the worker's PostgreSQL backend)."""
+def cpu_of(pid: int, *, children: bool = False) -> float:
+    """CPU seconds used so far by a local process (the worker's PostgreSQL backend), with
+    `children` plus those of the children it has waited for (a server's replaced workers)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")  # PostgreSQL on another machine
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # After the command: utime, stime, cutime, cstime.
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _start_together(ready) -> None:

@@ -43,7 +43,9 @@ def main():
         "(the code before merchant_ids_visible_to), for a same-run comparison",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="print cProfile's top functions of the services"
+        "--profile",
+        action="store_true",
+        help="print cProfile's top functions of the services, then of the API path",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
@@ -175,8 +177,19 @@ def main():
     service_cpu = (cpu_self() - cpu_before[0], cpu_of(backend) - cpu_before[1])
     if args.profile:
         profiler.disable()
+        print("services, by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cpu_before = (cpu_self(), cpu_of(backend))
     api_s = in_parallel(by_http_api, by_api)
+    api_cpu = (cpu_self() - cpu_before[0], cpu_of(backend) - cpu_before[1])
+    if args.profile:
+        profiler.disable()
+        print("API path, by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        print("API path, by cumulative time:")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 
     refunded = Transaction.objects.filter(refunded_amount=1050).count()
     if refunded != total:
@@ -209,6 +222,11 @@ def main():
         f"API:      {args.api:,} partial refunds in {api_s:.2f} s = "
         f"{args.api / api_s:,.0f} operations/s"
     )
+    if args.workers == 1:
+        print(
+            f"  CPU per operation: {1000 * api_cpu[0] / args.api:.2f} ms in Python + "
+            f"{1000 * api_cpu[1] / args.api:.2f} ms in its PostgreSQL backend"
+        )
     print(
         f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
         "(goal: within 1.5x, i.e. >= 0.67)"

@@ -126,16 +126,17 @@ def bench_users(shops_per_merchant):
 
 
 class Server:
-    def __init__(self, workers, port, env):
+    def __init__(self, workers, port, env, threads=1):
+        """bin/serve with `workers` processes of `threads` threads (0: deploy's defaults)."""
         self.port = port
-        # The production server command (bin/serve), sync workers, no access log.
+        sizes = {"GESTION_WEB_WORKERS": workers, "GESTION_WEB_THREADS": threads}
+        # The production server command (bin/serve), sync workers by default, no access log.
         self.proc = subprocess.Popen(
             [str(ROOT / "bin/serve"), f"--bind=127.0.0.1:{port}", "--timeout=600"],
             env={
                 **env,
                 "PYTHON": sys.executable,
-                "GESTION_WEB_WORKERS": str(workers),
-                "GESTION_WEB_THREADS": "1",
+                **{name: str(n) for name, n in sizes.items() if n},
                 "GESTION_ACCESS_LOG": "",
                 "GESTION_WEB_LOG_LEVEL": "warning",
             },

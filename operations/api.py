@@ -12,9 +12,9 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_response, invalid
+from core.api import error_response, invalid, represent
 from core.keyset import CURSOR_ERROR, Keyset, KeysetPagination, page_params, page_response
-from transactions.api import TransactionSerializer
+from transactions.api import transaction_json
 from transactions.models import Transaction
 
 from .filters import OperationFilter
@@ -114,8 +114,8 @@ class OperationView(APIView):
         # 00, or the acquirer's answer to a fresh authorisation (05: done, but refused).
         return {
             "response_code": operation.response_code,
-            "operation": dict(OperationSerializer(operation).data),
-            "transaction": dict(TransactionSerializer(shown).data),
+            "operation": represent(OperationSerializer, operation),
+            "transaction": transaction_json(shown),
         }
 
 

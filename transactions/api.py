@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_response, invalid
+from core.api import error_response, invalid, represent
 from core.keyset import CURSOR_ERROR, page_link, page_params
 from merchants.permissions import IsPersonAccount
 
@@ -113,16 +113,10 @@ class TransactionSerializer(serializers.ModelSerializer):
         return obj.source.sips_key()
 
 
-_ONE_TRANSACTION: TransactionSerializer | None = None
-
-
 def transaction_json(transaction: Transaction) -> dict:
-    """One transaction as the feed answers it. The serializer's ~60 fields are built once per
-    process, not per answer: building them costs more than the rest of a feed request."""
-    global _ONE_TRANSACTION
-    if _ONE_TRANSACTION is None:
-        _ONE_TRANSACTION = TransactionSerializer()
-    return _ONE_TRANSACTION.to_representation(transaction)
+    """One transaction as the feed and the operations answer it (fields built once per
+    process: core.api.represent)."""
+    return represent(TransactionSerializer, transaction)
 
 
 class OperationSerializer(serializers.Serializer):
@@ -150,7 +144,7 @@ class TransactionDetailSerializer(TransactionSerializer):
 
     def get_operations(self, obj) -> list[dict]:
         ops = obj.operations.select_related("user").order_by("created_at", "id")
-        return OperationSerializer(ops, many=True).data
+        return [represent(OperationSerializer, op) for op in ops]
 
 
 SEARCH_PARAMETERS = [
@@ -296,7 +290,7 @@ class TransactionDetailView(APIView):
             )
         except Transaction.DoesNotExist:
             raise NotFound("Transaction not found.") from None
-        return Response(TransactionDetailSerializer(transaction).data)
+        return Response(represent(TransactionDetailSerializer, transaction))
 
 
 class SipsV2ResponseView(APIView):

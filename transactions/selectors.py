@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from core.keyset import InvalidCursor, Keyset, ListSearch, count_capped, keyset_page
 from merchants.models import Merchant
-from merchants.selectors import merchants_visible_to, user_has_right
+from merchants.selectors import merchant_ids_visible_to, merchants_visible_to, user_has_right
 
 from .feed import normalise_transaction_id
 from .models import Transaction
@@ -73,9 +73,11 @@ def transaction_get(
     payment_date: dt.date | str,
     transaction_id: str,
     right: str = "view",
+    fields: tuple[str, ...] | None = None,
 ) -> Transaction:
     """One transaction by its Sips key, as `user` may reach it (payment_date a date or the URL's
-    YYYY-MM-DD; transaction_id with or without its leading zeros).
+    YYYY-MM-DD; transaction_id with or without its leading zeros). With `fields`, only those
+    columns are read (an operation finds the row, then locks and reads it whole).
 
     Outside the user's scope, or under a key that cannot exist, it does not exist
     (Transaction.DoesNotExist → 404 / code 25, so ids cannot be probed); inside the scope but
@@ -87,14 +89,17 @@ def transaction_get(
         transaction_id = normalise_transaction_id(transaction_id)
     except ValueError:
         raise Transaction.DoesNotExist from None
-    transaction = (
-        transactions_visible_to(user=user)
-        .select_related("merchant", "source__merchant")
-        .get(
-            merchant__merchant_id=merchant_id,
-            payment_date=payment_date,
-            transaction_id=transaction_id,
-        )
+    # The scope as a precompiled subquery (merchant_ids_visible_to): same shops as
+    # transactions_visible_to, without compiling its joins on every request.
+    scope = merchant_ids_visible_to(user=user)
+    rows = (
+        Transaction.objects if scope is None else Transaction.objects.filter(merchant_id__in=scope)
+    )
+    rows = rows.only(*fields) if fields else rows.select_related("merchant", "source__merchant")
+    transaction = rows.get(
+        merchant__merchant_id=merchant_id,
+        payment_date=payment_date,
+        transaction_id=transaction_id,
     )
     if right != "view" and not user_has_right(
         user=user, merchant=transaction.merchant, right=right

@@ -57,11 +57,14 @@ def api_operation_request(
     body = data if isinstance(data, dict) else None
 
     def find() -> Transaction:
+        # The operation locks the row and reads it whole: what it needs before is the key
+        # (and the amount an advice refused for its input records).
         return transaction_get(
             user=user,
             merchant_id=merchant_id,
             payment_date=payment_date,
             transaction_id=transaction_id,
+            fields=("id", "amount"),
         )
 
     def perform() -> Outcome:

@@ -69,3 +69,23 @@ def test_a_user_admin_alone_does_not_see_transactions(world):
     grant(user, "USER_ADMIN", merchant=world["mine"])
 
     assert not transactions_visible_to(user=user).exists()
+
+
+def test_one_transaction_is_found_in_exactly_the_scope_of_the_lists(world):
+    """transaction_get filters with the precompiled scope (merchant_ids_visible_to): for every
+    kind of user it reaches exactly what transactions_visible_to lists."""
+    users = [UserFactory(is_bank_staff=True), UserFactory(is_payment_server=True), UserFactory()]
+    grant(group_user := UserFactory(), "OPERATOR", group=world["group"])
+    grant(shop_user := UserFactory(), "CONSULTER", merchant=world["other"])
+    grant(admin_only := UserFactory(), "USER_ADMIN", merchant=world["mine"])
+    users += [group_user, shop_user, admin_only]
+    every = [world["t_mine"], world["t_sister"], world["t_other"]]
+    for user in users:
+        found = set()
+        for t in every:
+            try:
+                found.add(_get(user, t))
+            except Transaction.DoesNotExist:
+                pass
+        assert found == set(transactions_visible_to(user=user)), user
+    assert _get(users[0], world["t_other"]) == world["t_other"]
