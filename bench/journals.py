@@ -90,14 +90,14 @@ def seed(*, transactions: int, operations: int, shops: int) -> None:
             """
             INSERT INTO operations_operation (transaction_id, merchant_id, kind, amount,
                 currency_code, response_code, status_before, status_after, channel, origin,
-                message, created_at)
+                message, reason, created_at)
             SELECT t.id, t.merchant_id,
                 (ARRAY['VALIDATE','CANCEL','CREDIT','DUPLICATE','DEBIT_CAPTURE','CREDIT_CAPTURE',
                        'EXPIRED'])
                     [1 + t.id %% 7],
                 t.amount / 2, t.currency_code, CASE WHEN t.id %% 9 = 0 THEN '24' ELSE '00' END,
                 'TO_CAPTURE', 'CAPTURED', CASE WHEN t.id %% 7 >= 4 THEN 'BATCH' ELSE 'API' END,
-                '', '', t.created_at + interval '1 hour'
+                '', '', '', t.created_at + interval '1 hour'
             FROM transactions_transaction t
             WHERE t.status <> 'REFUSED'
             ORDER BY t.id

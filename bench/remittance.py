@@ -84,9 +84,9 @@ def seed(*, transactions: int, shops: int) -> None:
             """
             INSERT INTO operations_operation (transaction_id, merchant_id, kind, amount,
                 currency_code, response_code, status_before, status_after, channel, origin,
-                message, created_at)
+                message, reason, created_at)
             SELECT id, merchant_id, 'CREDIT', refunded_amount, currency_code, '00', 'CAPTURED',
-                'TO_CREDIT', 'API', '', '', %(day)s::date + interval '12 hours'
+                'TO_CREDIT', 'API', '', '', '', %(day)s::date + interval '12 hours'
             FROM transactions_transaction WHERE status = 'TO_CREDIT' ORDER BY id
             """,
             {"day": DAY},
