@@ -284,6 +284,12 @@ class Transaction(models.Model):
             # Sorting by amount (the only sort besides time) reads an index, never sorts a table.
             models.Index(fields=["merchant", "amount", "id"], name="transaction_shop_by_amount"),
             models.Index(fields=["amount", "id"], name="transaction_by_amount"),
+            # The home page's failed automatic responses (docs/home.md): read live, and few.
+            models.Index(
+                fields=["merchant", "payment_date"],
+                condition=Q(automatic_response_status="FAILED"),
+                name="transaction_autoresp_failed",
+            ),
         ]
 
     def __str__(self):

@@ -31,34 +31,15 @@ class Figures:
         if amount:
             self.amounts[currency] = self.amounts.get(currency, 0) + amount
 
-
-@dataclass
-class DaySummary(Figures):
-    merchant: Merchant | None = None
-
-
-def merchants_day_summary(
-    *, merchants: QuerySet[Merchant], day: dt.date, limit: int = 200
-) -> list[DaySummary]:
-    """Per shop, one Paris day: transactions received, how many accepted, accepted amount by
-    currency. One grouped query whatever the number of shops."""
-    shops = list(merchants.order_by("merchant_id")[:limit])
-    summaries = {m.pk: DaySummary(merchant=m) for m in shops}
-    rows = (
-        Transaction.objects.filter(merchant__in=[m.pk for m in shops], payment_date=day)
-        .values("merchant_id", "currency_code")
-        .annotate(
-            count=Count("id"),
-            accepted=Count("id", filter=Q(response_code="00")),
-            accepted_amount=Sum("origin_amount", filter=Q(response_code="00")),
-        )
-        .order_by()
-    )
-    for row in rows:
-        summaries[row["merchant_id"]].add(
-            row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0
-        )
-    return [summaries[m.pk] for m in shops]
+    def merged(self, other: "Figures | None") -> "Figures":
+        """A new Figures: these plus `other` (neither changed: they may come from a cache)."""
+        total = Figures(self.count, self.accepted, dict(self.amounts))
+        if other is not None:
+            total.count += other.count
+            total.accepted += other.accepted
+            for code, minor in other.amounts.items():
+                total.amounts[code] = total.amounts.get(code, 0) + minor
+        return total
 
 
 def transactions_visible_to(*, user, right: str = "view") -> QuerySet[Transaction]:
@@ -245,32 +226,13 @@ def home_todo(*, merchants: QuerySet[Merchant], today: dt.date) -> HomeTodo:
     return HomeTodo(expiring_until=until, **counts)
 
 
-@dataclass
-class DayTotals(Figures):
-    day: dt.date | None = None
-    autoresponse_failed: int = 0
-
-
-def days_totals(*, merchants: QuerySet[Merchant], days: list[dt.date]) -> list[DayTotals]:
-    """For each Paris day of `days`, over the shops: transactions received, accepted, accepted
-    amount by currency, failed automatic responses. One grouped query on the shop + day key."""
-    totals = {d: DayTotals(day=d) for d in days}
-    rows = (
-        Transaction.objects.filter(merchant__in=merchants, payment_date__in=days)
-        .values("payment_date", "currency_code")
-        .annotate(
-            count=Count("id"),
-            accepted=Count("id", filter=Q(response_code="00")),
-            accepted_amount=Sum("origin_amount", filter=Q(response_code="00")),
-            failed=Count("id", filter=Q(automatic_response_status="FAILED")),
-        )
-        .order_by()
-    )
-    for row in rows:
-        day = totals[row["payment_date"]]
-        day.add(row["count"], row["accepted"], row["currency_code"], row["accepted_amount"] or 0)
-        day.autoresponse_failed += row["failed"]
-    return [totals[d] for d in days]
+def autoresponses_failed(*, merchants: QuerySet[Merchant], since: dt.date) -> int:
+    """Failed automatic responses of the shops' transactions paid since the Paris day `since`:
+    read live (a retry that succeeds takes one off), over the partial index of the failed ones
+    (transaction_autoresp_failed), which stays small whatever the table's size."""
+    return Transaction.objects.filter(
+        merchant__in=merchants, automatic_response_status="FAILED", payment_date__gte=since
+    ).count()
 
 
 # --- The home page's 30-day trend (docs/home.md) --------------------------------------------
@@ -287,14 +249,24 @@ class Trend:
     days: dict[dt.date, Figures]  # every day of the window, oldest first
     shops: dict[int, Figures]  # merchant pk → figures over the window
     means: dict[str, Figures]  # payment means → figures over the window
+    yesterday_shops: dict[int, Figures]  # merchant pk → figures of the day before today
 
 
-def _trend_rows(shop_ids: list[int], first: dt.date, last: dt.date) -> list[tuple]:
-    """One grouped query on the shop + day key: (day, shop pk, means, currency, count, accepted,
-    accepted amount) for the Paris days first..last."""
-    return [
-        tuple(row)
-        for row in Transaction.objects.filter(
+@dataclass
+class _Span:
+    """The figures of a span of Paris days, summed once and cached as they are."""
+
+    days: dict[dt.date, Figures]
+    shops: dict[int, Figures]
+    means: dict[str, Figures]
+    last_day_shops: dict[int, Figures]  # per shop, the span's last day
+
+
+def _span(shop_ids: list[int], first: dt.date, last: dt.date) -> _Span:
+    """One grouped query on the shop + day key for the Paris days first..last, summed per day,
+    per shop, per payment means and per shop on the last day."""
+    rows = (
+        Transaction.objects.filter(
             merchant__in=shop_ids, payment_date__gte=first, payment_date__lte=last
         )
         .values_list("payment_date", "merchant_id", "payment_means", "currency_code")
@@ -304,44 +276,58 @@ def _trend_rows(shop_ids: list[int], first: dt.date, last: dt.date) -> list[tupl
             amount=Sum("origin_amount", filter=Q(response_code="00")),
         )
         .order_by()
-    ]
+    )
+    span = _Span(days={}, shops={}, means={}, last_day_shops={})
+    for day, shop, means, currency, count, accepted, amount in rows.iterator(chunk_size=10_000):
+        targets = [
+            span.days.setdefault(day, Figures()),
+            span.shops.setdefault(shop, Figures()),
+            span.means.setdefault(means, Figures()),
+        ]
+        if day == last:
+            targets.append(span.last_day_shops.setdefault(shop, Figures()))
+        for figures in targets:
+            figures.add(count, accepted, currency, amount or 0)
+    return span
 
 
-def _cached_rows(scope: str, shop_ids: list[int], first: dt.date, last: dt.date, ttl: int):
+def _cached_span(scope: str, shop_ids: list[int], first: dt.date, last: dt.date, ttl: int):
     from django.core.cache import cache
 
-    key = f"home-trend:{scope}:{first.isoformat()}:{last.isoformat()}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _trend_rows(shop_ids, first, last)
-        cache.set(key, rows, ttl)
-    return rows
+    key = f"home-trend-span:{scope}:{first.isoformat()}:{last.isoformat()}"
+    span = cache.get(key)
+    if span is None:
+        span = _span(shop_ids, first, last)
+        cache.set(key, span, ttl)
+    return span
+
+
+def _merged(a: dict, b: dict) -> dict:
+    return {key: figures.merged(b.get(key)) for key, figures in a.items()} | {
+        key: figures.merged(None) for key, figures in b.items() if key not in a
+    }
 
 
 def trend(*, merchants: QuerySet[Merchant], today: dt.date, days: int = TREND_DAYS) -> Trend:
     """The last `days` Paris days up to today, over the shops of `merchants`: per day, per shop
-    and per payment means. The closed days come from Django's cache (keyed by the set of shops
-    and the window), today from a cache of a minute: a bank user's 2,000 shops over 30 days are
-    read from the table once an hour per server process, not on every page."""
+    and per payment means, and yesterday per shop. The closed days are summed once an hour
+    (Django's cache, keyed by the set of shops and the window), today once a minute: a bank
+    user's 2,000 shops are read from the table once an hour per cache, not on every page, and a
+    page sums two small cached spans (docs/home.md)."""
     import hashlib
 
     shop_ids = sorted(merchants.values_list("pk", flat=True))
-    scope = hashlib.sha256(",".join(map(str, shop_ids)).encode()).hexdigest()[:32]
     first = today - dt.timedelta(days=days - 1)
     yesterday = today - dt.timedelta(days=1)
-    result = Trend(
-        days={first + dt.timedelta(days=i): Figures() for i in range(days)}, shops={}, means={}
-    )
+    window = [first + dt.timedelta(days=i) for i in range(days)]
     if not shop_ids:
-        return result
-    rows = _cached_rows(scope, shop_ids, first, yesterday, TREND_CLOSED_TTL) + _cached_rows(
-        scope, shop_ids, today, today, TREND_TODAY_TTL
+        return Trend(days={d: Figures() for d in window}, shops={}, means={}, yesterday_shops={})
+    scope = hashlib.sha256(",".join(map(str, shop_ids)).encode()).hexdigest()[:32]
+    closed = _cached_span(scope, shop_ids, first, yesterday, TREND_CLOSED_TTL)
+    now = _cached_span(scope, shop_ids, today, today, TREND_TODAY_TTL)
+    return Trend(
+        days={d: closed.days.get(d) or now.days.get(d) or Figures() for d in window},
+        shops=_merged(closed.shops, now.shops),
+        means=_merged(closed.means, now.means),
+        yesterday_shops=closed.last_day_shops,
     )
-    for day, shop, means, currency, count, accepted, amount in rows:
-        for figures in (
-            result.days[day],
-            result.shops.setdefault(shop, Figures()),
-            result.means.setdefault(means, Figures()),
-        ):
-            figures.add(count, accepted, currency, amount or 0)
-    return result

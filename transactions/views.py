@@ -30,9 +30,8 @@ from .selectors import (
     TO_VALIDATE_STATES,
     TRANSACTIONS,
     Figures,
-    days_totals,
+    autoresponses_failed,
     home_todo,
-    merchants_day_summary,
     transaction_get,
     transactions_matches,
     transactions_search,
@@ -53,21 +52,31 @@ PAGE_KEYS = ("sort", "page_size", "cursor")
 CURSOR_MESSAGE = _("This page link is no longer valid: start again.")
 
 
+# Yesterday's table lists this many shops at most (by shop number).
+SUMMARY_SHOPS = 200
+
+
 @login_required
 def home(request):
-    """Per shop in the user's scope: yesterday's (Paris) count, amount and acceptance rate."""
+    """What waits for the user, today against yesterday, the last 30 days, and yesterday per
+    shop, over the shops in the user's scope (docs/home.md). Every total comes from the 30-day
+    figures (transactions.selectors.trend), summed once and cached; only what waits is live."""
     today = timezone.localdate()
     yesterday = today - dt.timedelta(days=1)
     shops = merchants_visible_to(user=request.user)
-    summaries = merchants_day_summary(merchants=shops, day=yesterday)
+    data = trend(merchants=shops, today=today)
+    summaries = [
+        {"merchant": shop, "figures": data.yesterday_shops.get(shop.pk) or Figures()}
+        for shop in shops.order_by("merchant_id")[:SUMMARY_SHOPS]
+    ]
     return render(
         request,
         "transactions/home.html",
         {
             "summaries": summaries,
             "day": yesterday,
-            **_home_board(request, shops, today),
-            **_home_trend(shops, today),
+            **_home_board(request, shops, today, data),
+            **_home_trend(shops, data),
         },
     )
 
@@ -83,14 +92,13 @@ def _list_url(**criteria) -> str:
     return f"{reverse('transactions:list')}?{query.urlencode()}"
 
 
-def _home_board(request, shops, today) -> dict:
+def _home_board(request, shops, today, data) -> dict:
     """What waits for the user, and today against yesterday, each figure linked to its list."""
     from journals.models import JournalState
     from journals.selectors import journals_visible_to
 
     yesterday = today - dt.timedelta(days=1)
     todo = home_todo(merchants=shops, today=today)
-    days = days_totals(merchants=shops, days=[today, yesterday])
     tasks = [
         {"key": "to-validate", "count": todo.to_validate, "label": _("to validate"),
          "url": _list_url(status=TO_VALIDATE_STATES)},
@@ -102,7 +110,7 @@ def _home_board(request, shops, today) -> dict:
          "label": _("refunds waiting for tonight's remittance"),
          "url": _list_url(status="TO_CREDIT")},
         {"key": "autoresponse-failed",
-         "count": sum(d.autoresponse_failed for d in days),
+         "count": autoresponses_failed(merchants=shops, since=yesterday),
          "label": _("automatic responses failed since yesterday"),
          "url": _list_url(automatic_response_status="FAILED", payment_date_from=yesterday,
                           payment_date_to=today)},
@@ -110,12 +118,12 @@ def _home_board(request, shops, today) -> dict:
          "count": journals_visible_to(user=request.user).filter(state=JournalState.FAILED).count(),
          "label": _("journals not delivered"), "url": reverse("journals:list")},
     ]  # fmt: skip
-    for day in days:
-        day.url = _list_url(payment_date_from=day.day, payment_date_to=day.day)
-        day.accepted_url = _list_url(
-            payment_date_from=day.day, payment_date_to=day.day, response_code="00"
-        )
-    shown = [{"label": _("Today"), "totals": days[0]}, {"label": _("Yesterday"), "totals": days[1]}]
+    shown = [
+        {"label": label, "day": day, "totals": data.days[day],
+         "url": _list_url(payment_date_from=day, payment_date_to=day),
+         "accepted_url": _list_url(payment_date_from=day, payment_date_to=day, response_code="00")}
+        for label, day in ((_("Today"), today), (_("Yesterday"), yesterday))
+    ]  # fmt: skip
     return {"tasks": tasks, "days_shown": shown}
 
 
@@ -124,11 +132,9 @@ MAIN_CURRENCY = "978"
 TOP_SHOPS = 5
 
 
-def _home_trend(shops, today) -> dict:
+def _home_trend(shops, data) -> dict:
     """The 30-day charts (count, accepted amount, acceptance rate per day) and the breakdown per
     shop and per payment means, each figure linked to its filtered list (docs/home.md)."""
-
-    data = trend(merchants=shops, today=today)
     first, last = min(data.days), max(data.days)
     window = {"payment_date_from": first, "payment_date_to": last}
     days = []

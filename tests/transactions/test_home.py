@@ -83,3 +83,27 @@ def test_today_and_yesterday_link_to_their_day(client, world):
     assert int(today.group(2)) == 5 and int(yesterday.group(2)) == 1
     assert _rows(client, unescape(today.group(1))) == 5
     assert _rows(client, unescape(yesterday.group(1))) == 1
+
+
+def test_failed_automatic_responses_are_counted_live_not_from_the_cache(client, world):
+    """Today's and yesterday's totals come from the cached 30-day figures (docs/home.md), but a
+    failed automatic response that a retry delivers leaves the to-do at once."""
+    from transactions.models import Transaction
+
+    client.force_login(world["user"])
+    assert _task(client.get("/").content.decode(), "autoresponse-failed")[1] == 1
+
+    Transaction.objects.filter(automatic_response_status="FAILED").update(
+        automatic_response_status="SENT"
+    )
+
+    assert _task(client.get("/").content.decode(), "autoresponse-failed")[1] == 0
+
+
+def test_yesterday_per_shop_comes_from_the_30_day_figures(client, world):
+    client.force_login(world["user"])
+    html = client.get("/").content.decode()
+
+    table = re.search(r'data-testid="day-summary">(.*?)</table>', html, re.S).group(1)
+    counts = re.findall(r'<td class="num">(\d+)</td>', table)
+    assert counts == ["1"]  # the refused payment of yesterday, in the user's only shop
