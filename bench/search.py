@@ -24,6 +24,7 @@ import datetime as dt
 import http.client
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +141,8 @@ class Server:
                 **{name: str(n) for name, n in sizes.items() if n},
                 "GESTION_ACCESS_LOG": "",
                 "GESTION_WEB_LOG_LEVEL": "warning",
+                # Each answer says its SQL time, and the floor page exists (core/timing.py).
+                "GESTION_SERVER_TIMING": "true",
             },
             cwd=ROOT,
         )
@@ -171,9 +175,16 @@ def rss_kib(pid):
     return 0
 
 
-def fetch(port, path, cookie):
-    """GET path: (status, milliseconds to the last byte, bytes). A redirect to the login page
-    is reported as 401: it means the bench's session is not logged in, never a fast answer."""
+class Fetched(NamedTuple):
+    status: int
+    ms: float  # to the last byte, as the client sees it
+    size: int
+    db_ms: float | None  # the SQL time the server reports (Server-Timing, core/timing.py)
+
+
+def fetch(port, path, cookie) -> Fetched:
+    """GET path. A redirect to the login page is reported as 401: it means the bench's session
+    is not logged in, never a fast answer."""
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
@@ -185,18 +196,47 @@ def fetch(port, path, cookie):
     status = response.status
     if status in (301, 302) and "/accounts/login/" in (response.getheader("Location") or ""):
         status = 401
-    return status, (time.perf_counter() - started) * 1000, size
+    timing = re.search(r"\bdb;dur=([\d.]+)", response.getheader("Server-Timing") or "")
+    return Fetched(
+        status, (time.perf_counter() - started) * 1000, size, float(timing[1]) if timing else None
+    )
+
+
+def timed_db(port, cookie, paths, ok=(200, 302)):
+    """(times, SQL times reported by the server, unexpected answers) of GET each path."""
+    fetch(port, paths[0], cookie)  # warm this code path once, not counted
+    times, db, bad = [], [], []
+    for path in paths:
+        got = fetch(port, path, cookie)
+        times.append(got.ms)
+        if got.db_ms is not None:
+            db.append(got.db_ms)
+        if got.status not in ok:
+            bad.append((got.status, path))
+    return times, db, bad
 
 
 def timed(port, cookie, paths, ok=(200, 302)):
-    fetch(port, paths[0], cookie)  # warm this code path once, not counted
-    times, bad = [], []
-    for path in paths:
-        status, ms, _size = fetch(port, path, cookie)
-        times.append(ms)
-        if status not in ok:
-            bad.append((status, path))
+    times, _db, bad = timed_db(port, cookie, paths, ok)
     return times, bad
+
+
+FLOOR_PATH = "/server-timing/floor/"
+
+
+def floor_ms(port, cookie, repeat) -> float:
+    """p50 of the floor page (core/timing.py): the layout behind the login, no SQL of its own
+    beyond the session's; what every page of this user costs before its own work."""
+    times, bad = timed(port, cookie, [FLOOR_PATH] * repeat, ok=(200,))
+    if bad:
+        raise SystemExit(f"the floor page answered {bad[0]}")
+    return statistics.median(times)
+
+
+def over_floor(times, db, floor) -> tuple[float, float]:
+    """(the page's floor: the floor page + the page's own SQL, p50 ÷ that floor)."""
+    own = floor + (statistics.median(db) if db else 0.0)
+    return own, statistics.median(times) / own
 
 
 def pct(values, q):
@@ -452,21 +492,38 @@ def main():
     server = Server(args.workers, args.port, env)
     results = {}
     problems = []
+    floors = {}
     try:
+        floor = {who: floor_ms(args.port, cookies[who], n) for who in ("merchant", "bank")}
+        print(
+            f"\nfloor page (layout behind the login, {FLOOR_PATH}) p50: merchant "
+            f"{floor['merchant']:.1f} ms, bank {floor['bank']:.1f} ms; load "
+            f"{os.getloadavg()[0]:.2f}"
+        )
         print(
             f"\n{'search':44} {'merchant p50 / p95 ms':>21} {'bank p50 / p95 ms':>21} "
             f"{'admin p50 / p95 ms':>21} {'admin/bank p50':>14}"
         )
         for name, merchant_paths, bank_paths, admin_paths in searches:
-            m_times, m_bad = timed(args.port, cookies["merchant"], merchant_paths)
-            b_times, b_bad = timed(args.port, cookies["bank"], bank_paths)
+            m_times, m_db, m_bad = timed_db(args.port, cookies["merchant"], merchant_paths)
+            b_times, b_db, b_bad = timed_db(args.port, cookies["bank"], bank_paths)
             a_times, a_bad = timed(args.port, cookies["bank"], admin_paths)
             problems += m_bad + b_bad + a_bad
             results[name] = (m_times, b_times, a_times)
+            floors[name] = (
+                over_floor(m_times, m_db, floor["merchant"]),
+                over_floor(b_times, b_db, floor["bank"]),
+            )
             ratio = statistics.median(a_times) / statistics.median(b_times)
             print(
                 f"{name:44} {fmt(m_times):>21} {fmt(b_times):>21} {fmt(a_times):>21} {ratio:13.1f}x"
             )
+        print(
+            f"\n{'search: p50 ÷ (floor page + its SQL p50)':44} {'merchant floor ms':>17} "
+            f"{'÷ floor':>8} {'bank floor ms':>14} {'÷ floor':>8}   (goal <= 2x)"
+        )
+        for name, ((m_floor, m_ratio), (b_floor, b_ratio)) in floors.items():
+            print(f"{name:44} {m_floor:17.1f} {m_ratio:7.2f}x {b_floor:14.1f} {b_ratio:7.2f}x")
         page1 = results["list, page 1"]
         page_n = results[searches[-1][0]]
         print(
@@ -498,10 +555,11 @@ def main():
         connection.close()
         export_times = []
         for _ in range(2 if not args.smoke else 1):
-            status, ms, size = fetch(args.port, "/transactions/export.csv", cookies["merchant"])
-            if status != 200:
-                problems.append((status, "/transactions/export.csv"))
-            export_times.append(ms)
+            got = fetch(args.port, "/transactions/export.csv", cookies["merchant"])
+            if got.status != 200:
+                problems.append((got.status, "/transactions/export.csv"))
+            export_times.append(got.ms)
+            size = got.size
         stop.set()
         sampler.join()
         best = min(export_times) / 1000

@@ -138,6 +138,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Server-Timing on every answer, and the floor page at /server-timing/floor/ (core/timing.py):
+# for measuring (bench/search.py, bench/home.py), off in production by default.
+SERVER_TIMING = env.bool("GESTION_SERVER_TIMING", default=False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "core.timing.ServerTimingMiddleware")
+
 ROOT_URLCONF = "gestion.urls"
 
 TEMPLATES = [

@@ -1,5 +1,6 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -10,6 +11,7 @@ from health_check.views import HealthCheckView
 from core import errors
 from core.api import api_or_page
 from core.health import checks as health_checks
+from core.timing import floor
 from merchants import views as merchant_views
 from merchants.forms import LoginForm
 from transactions import views as transaction_views
@@ -63,3 +65,6 @@ handler400 = api_or_page("12", "Bad request.", 400, errors.bad_request)
 handler403 = api_or_page("40", "Not allowed for this user.", 403, errors.permission_denied)
 handler404 = api_or_page("25", "Not found.", 404, errors.page_not_found)
 handler500 = errors.server_error
+if settings.SERVER_TIMING:
+    # The floor page of core/timing.py, for measuring only.
+    urlpatterns.append(path("server-timing/floor/", floor, name="server-timing-floor"))
