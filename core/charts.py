@@ -11,7 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 600
 HEIGHT = 180
-LEFT = 56  # room for the value axis labels
+LEFT = 56  # room for the value axis labels, at least (wider when they are longer)
+AXIS_CHAR = 6.5  # the width of an axis label's character, roughly, at the CSS font size
 BOTTOM = 24  # room for the category labels
 TOP = 10
 
@@ -50,7 +51,10 @@ def bar_chart(
     else:
         ticks = _ticks(max((b.value for b in bars), default=0))
     ceiling = ticks[-1] or 1
-    plot_w, plot_h = WIDTH - LEFT, HEIGHT - TOP - BOTTOM
+    labels = [axis(tick) for tick in ticks]
+    # Room for the longest value label ("1 000,00 €"), so that none is cut at the left edge.
+    left = max(LEFT, math.ceil(AXIS_CHAR * max(len(label) for label in labels)) + 8)
+    plot_w, plot_h = WIDTH - left, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(bars), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -58,16 +62,16 @@ def bar_chart(
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
-    for tick in ticks:
+    for tick, label in zip(ticks, labels, strict=True):
         y = TOP + plot_h - plot_h * tick / ceiling
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="axis" x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(axis(tick))}</text>"
+            f'<line class="grid" x1="{left}" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(label)}</text>"
         )
     for i, bar in enumerate(bars):
         h = plot_h * max(bar.value, 0) / ceiling
-        x = LEFT + i * slot + slot * 0.15
+        x = left + i * slot + slot * 0.15
         rect = (
             f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{h:.1f}"><title>{escape(bar.text)}</title></rect>'

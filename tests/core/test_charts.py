@@ -60,3 +60,23 @@ def test_a_fixed_top_and_an_empty_chart():
 
     empty = _parse(bar_chart([Bar("a", 0, "0"), Bar("b", 0, "0")], title="t", desc="d"))
     assert [float(r.get("height")) for r in empty.findall(f".//{SVG}rect")] == [0, 0]
+
+
+def test_long_value_labels_get_room_at_the_left_edge():
+    """`1 000 000,00 €` must not start left of the image (it was cut at a fixed 56 px)."""
+    import re
+
+    from core.charts import AXIS_CHAR, Bar, bar_chart
+
+    svg = str(
+        bar_chart(
+            [Bar("", 1_000_000, "x")],
+            title="t",
+            desc="d",
+            axis=lambda v: f"{v:,.2f}\u00a0€".replace(",", "\u202f"),
+        )
+    )
+    for x, text in re.findall(
+        r'<text class="axis" x="([\d.]+)"[^>]*text-anchor="end">([^<]+)<', svg
+    ):
+        assert float(x) - AXIS_CHAR * len(text) >= 0, text
