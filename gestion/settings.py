@@ -138,6 +138,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's cache (the home page's 30-day sums, docs/home.md): each process's memory by default;
+# GESTION_CACHE_URL=redis://host:6379/1 shares it between every web process and node, so the
+# cold figures are computed once for the fleet, not once per process.
+CACHES = {"default": env.cache_url("GESTION_CACHE_URL", default="locmemcache://")}
+
 # Server-Timing on every answer, and the floor page at /server-timing/floor/ (core/timing.py):
 # for measuring (bench/search.py, bench/home.py), off in production by default.
 SERVER_TIMING = env.bool("GESTION_SERVER_TIMING", default=False)

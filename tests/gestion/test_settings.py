@@ -143,3 +143,34 @@ def test_the_dotenv_is_read_with_the_development_flag(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "DEBUG True" in result.stdout
+
+
+@pytest.mark.redis
+def test_a_redis_cache_url_shares_the_cache_between_processes():
+    """GESTION_CACHE_URL: what one web process caches (the home page's 30-day sums), another
+    reads, where the default (each process's memory) would not."""
+    import uuid
+
+    key = f"gestion-test-{uuid.uuid4().hex}"
+    program = (
+        "import sys, django; django.setup(); from django.core.cache import cache; "
+        "print(cache.get(sys.argv[1])) if sys.argv[2] == 'get' "
+        "else cache.set(sys.argv[1], 'hi', 30)"
+    )
+
+    def run(action, url):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GESTION_"))}
+        env = {**clean, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "gestion.settings"}
+        if url:
+            env["GESTION_CACHE_URL"] = url
+        done = subprocess.run(
+            [sys.executable, "-c", program, key, action],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    run("set", None)
+    assert run("get", None) == "None"  # each process its own memory
+    run("set", "redis://127.0.0.1:6379/14")
+    assert run("get", "redis://127.0.0.1:6379/14") == "hi"
