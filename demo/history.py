@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, DateTimeField, ExpressionWrapper, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from core.dates import PARIS
@@ -104,10 +104,20 @@ def remittance_records(merchants) -> None:
         else:
             record.credit_count, record.credit_amount = g["n"], g["total"]
     Remittance.objects.bulk_create(records.values(), batch_size=1000)
-    for (merchant_pk, evening, currency), record in records.items():
-        lines.filter(merchant_id=merchant_pk, evening=evening, currency_code=currency).update(
-            remittance=record
-        )
+    # Each line to its record in one statement (not one UPDATE per record: 100,000 of them, each
+    # reading a shop's lines, at 10 M transactions).
+    record = Remittance.objects.filter(
+        merchant_id=OuterRef("merchant_id"),
+        currency_code=OuterRef("currency_code"),
+        remittance_date=TruncDate(
+            ExpressionWrapper(OuterRef("created_at"), output_field=DateTimeField()), tzinfo=PARIS
+        ),
+    )
+    Operation.objects.filter(
+        merchant__in=merchants,
+        kind__in=[OperationKind.DEBIT_CAPTURE, OperationKind.CREDIT_CAPTURE],
+        remittance__isnull=True,
+    ).update(remittance=Subquery(record.values("pk")[:1]))
 
 
 def _weighted(rng: random.Random, pairs):
