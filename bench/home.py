@@ -52,9 +52,10 @@ def cold_trend(user) -> float:
     from django.utils import timezone
 
     from merchants.selectors import merchants_visible_to
-    from transactions.selectors import trend
+    from transactions.selectors import trend, trend_memo_clear
 
     cache.clear()
+    trend_memo_clear()
     started = time.perf_counter()
     trend(merchants=merchants_visible_to(user=user), today=timezone.localdate())
     elapsed = (time.perf_counter() - started) * 1000

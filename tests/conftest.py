@@ -138,5 +138,8 @@ def empty_cache():
     are rolled back, its cached figures must go with them."""
     from django.core.cache import cache
 
+    from transactions.selectors import trend_memo_clear
+
     cache.clear()
+    trend_memo_clear()
     yield

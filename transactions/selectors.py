@@ -1,4 +1,6 @@
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -308,12 +310,20 @@ def _merged(a: dict, b: dict) -> dict:
     }
 
 
+# The assembled figures of the last few scopes, in this process's memory for at most
+# TREND_TODAY_TTL: a page reads them without unpickling or re-adding thousands of shops' sums
+# (a bank user's 2,000 shops). Read-only once built; bounded to TREND_MEMO_SIZE scopes.
+TREND_MEMO_SIZE = 64
+_trend_memo: dict[tuple, tuple[float, Trend]] = {}
+_trend_memo_lock = threading.Lock()
+
+
 def trend(*, merchants: QuerySet[Merchant], today: dt.date, days: int = TREND_DAYS) -> Trend:
     """The last `days` Paris days up to today, over the shops of `merchants`: per day, per shop
     and per payment means, and yesterday per shop. The closed days are summed once an hour
     (Django's cache, keyed by the set of shops and the window), today once a minute: a bank
     user's 2,000 shops are read from the table once an hour per cache, not on every page, and a
-    page sums two small cached spans (docs/home.md)."""
+    page sums two small cached spans (docs/home.md). The result is read-only."""
     import hashlib
 
     shop_ids = sorted(merchants.values_list("pk", flat=True))
@@ -323,11 +333,31 @@ def trend(*, merchants: QuerySet[Merchant], today: dt.date, days: int = TREND_DA
     if not shop_ids:
         return Trend(days={d: Figures() for d in window}, shops={}, means={}, yesterday_shops={})
     scope = hashlib.sha256(",".join(map(str, shop_ids)).encode()).hexdigest()[:32]
+    memo_key = (scope, today, days)
+    now = time.time()  # as the cache counts (and as tests travel)
+    with _trend_memo_lock:
+        found = _trend_memo.get(memo_key)
+    if found is not None and found[0] > now:
+        return found[1]
     closed = _cached_span(scope, shop_ids, first, yesterday, TREND_CLOSED_TTL)
-    now = _cached_span(scope, shop_ids, today, today, TREND_TODAY_TTL)
-    return Trend(
-        days={d: closed.days.get(d) or now.days.get(d) or Figures() for d in window},
-        shops=_merged(closed.shops, now.shops),
-        means=_merged(closed.means, now.means),
+    today_span = _cached_span(scope, shop_ids, today, today, TREND_TODAY_TTL)
+    result = Trend(
+        days={d: closed.days.get(d) or today_span.days.get(d) or Figures() for d in window},
+        shops=_merged(closed.shops, today_span.shops),
+        means=_merged(closed.means, today_span.means),
         yesterday_shops=closed.last_day_shops,
     )
+    with _trend_memo_lock:
+        if len(_trend_memo) >= TREND_MEMO_SIZE:
+            for key in [k for k, (until, _t) in _trend_memo.items() if until <= now] or [
+                next(iter(_trend_memo))
+            ]:
+                _trend_memo.pop(key, None)
+        _trend_memo[memo_key] = (now + TREND_TODAY_TTL, result)
+    return result
+
+
+def trend_memo_clear() -> None:
+    """Forget the assembled figures of this process (with cache.clear(): tests, benches)."""
+    with _trend_memo_lock:
+        _trend_memo.clear()

@@ -161,10 +161,39 @@ def test_query_count_of_the_home_page_is_pinned(client, world, django_assert_num
         client.get("/")
     from django.core.cache import cache
 
+    from transactions.selectors import trend_memo_clear
+
     cache.clear()
+    trend_memo_clear()
     with django_assert_num_queries(QUERIES_CACHED + 2):  # the closed days, then today
         client.get("/")
 
 
+def test_the_assembled_figures_kept_in_memory_are_each_scopes_own(client, world):
+    """Within the minute the figures are kept in the process's memory, keyed by the set of
+    shops: a user with other shops never sees them."""
+    _home(client, world["user"])
+    other = UserFactory(username="other")
+    grant(other, "CONSULTER", merchant=world["shops"][1])
+
+    html = _home(client, other)
+
+    assert sum(int(d[2]) for d in _day_rows(html)) == 1  # shop 1's one payment of yesterday
+
+
 # Ten before today and yesterday came from the cached 30-day figures (docs/home.md).
 QUERIES_CACHED = 9
+
+
+def test_yesterday_lists_the_busiest_shops_and_counts_the_others(client, world, monkeypatch):
+    from transactions import views
+
+    monkeypatch.setattr(views, "SUMMARY_SHOPS", 2)
+    make_transaction(world["shops"][3], payment_at=NOW - dt.timedelta(days=1))
+
+    html = _home(client, world["user"])
+
+    table = re.search(r'data-testid="day-summary">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<td class="num">(\d+)</td>', table) == ["2", "1"]
+    assert world["shops"][3].merchant_id in table
+    assert "et 3 autres boutiques avec des transactions ce jour-là" in table
