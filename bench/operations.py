@@ -40,6 +40,13 @@ def main():
         action="store_true",
         help="print cProfile's top functions (CPU time) of the services, then of the API path",
     )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=0,
+        help="then N more refunds through each path, one service then one API call in turn, so "
+        "that both see the same load (one process); prints their ratio",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
     if args.smoke:
@@ -72,7 +79,7 @@ def main():
     # One refund through each path first, untimed: a server process pays its first request's
     # imports and compilations once, not per operation.
     warm = 2
-    total = warm + args.services + args.api
+    total = warm + args.services + args.api + 2 * args.interleaved
     Transaction.objects.bulk_create(
         [
             Transaction(
@@ -96,7 +103,8 @@ def main():
     )
     rows = list(Transaction.objects.select_related("merchant").order_by("pk"))
     warm_rows, rows = rows[:warm], rows[warm:]
-    by_service, by_api = rows[: args.services], rows[args.services :]
+    by_service, rows = rows[: args.services], rows[args.services :]
+    by_api, by_turns = rows[: args.api], rows[args.api :]
 
     def in_parallel(work, items) -> float:
         """Run `work` on `items`, shared between worker processes (forked, each with its own
@@ -133,18 +141,25 @@ def main():
 
     _token, key = api_token_create(user=operator, name="bench", replace=True)
 
-    def by_http_api(share):
+    def api_refund(client, t):
+        response = client.post(
+            f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"
+            f"{t.transaction_id}/refund/",
+            {"amount": 1050},
+            format="json",
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
+
+    def api_client():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    def by_http_api(share):
+        client = api_client()
         for t in share:
-            response = client.post(
-                f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"
-                f"{t.transaction_id}/refund/",
-                {"amount": 1050},
-                format="json",
-            )
-            if response.status_code != 200:
-                raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
+            api_refund(client, t)
 
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
@@ -176,6 +191,21 @@ def main():
         print("API path, by cumulative time:")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 
+    turns = None
+    if args.interleaved:
+        # The same load for both: each service refund is followed by one through the API.
+        client, clock, cpu = api_client(), time.perf_counter, time.process_time
+        turns = [0.0, 0.0, 0.0, 0.0]  # wall, CPU: services; wall, CPU: API
+        for mine, theirs in zip(by_turns[0::2], by_turns[1::2], strict=True):
+            started, cpu_started = clock(), cpu()
+            by_services([mine])
+            middle, cpu_middle = clock(), cpu()
+            api_refund(client, theirs)
+            turns[0] += middle - started
+            turns[1] += cpu_middle - cpu_started
+            turns[2] += clock() - middle
+            turns[3] += cpu() - cpu_middle
+
     refunded = Transaction.objects.filter(refunded_amount=1050).count()
     if refunded != total:
         raise SystemExit(f"expected {total} refunded transactions, found {refunded}")
@@ -206,6 +236,15 @@ def main():
         f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
         "(goal: within 1.5x, i.e. >= 0.67)"
     )
+    if turns is not None:
+        n = args.interleaved
+        print(
+            f"interleaved, {n:,} refunds through each path in turn: services "
+            f"{n / turns[0]:,.0f}/s ({1000 * turns[1] / n:.2f} ms of Python CPU each), API "
+            f"{n / turns[2]:,.0f}/s ({1000 * turns[3] / n:.2f} ms); API / services: "
+            f"{turns[0] / turns[2]:.2f}; load average "
+            f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
 
 
 if __name__ == "__main__":
