@@ -36,16 +36,16 @@ def main():
         "--workers", type=int, default=1, help="processes, each with its own connection"
     )
     parser.add_argument(
-        "--before",
-        type=int,
-        default=0,
-        help="refunds first timed with the scope subquery compiled by the ORM at every call "
-        "(the code before merchant_ids_visible_to), for a same-run comparison",
-    )
-    parser.add_argument(
         "--profile",
         action="store_true",
-        help="print cProfile's top functions of the services, then of the API path",
+        help="print cProfile's top functions (CPU time) of the services, then of the API path",
+    )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=0,
+        help="then N more refunds through each path, one service then one API call in turn, so "
+        "that both see the same load (one process); prints their ratio",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
     args = parser.parse_args()
@@ -76,7 +76,10 @@ def main():
     Access.objects.create(user=operator, role="OPERATOR", merchant=merchant)
     now = timezone.now()
     day = timezone.localdate(now) - dt.timedelta(days=1)
-    total = args.before + args.services + args.api
+    # One refund through each path first, untimed: a server process pays its first request's
+    # imports and compilations once, not per operation.
+    warm = 2
+    total = warm + args.services + args.api + 2 * args.interleaved
     Transaction.objects.bulk_create(
         [
             Transaction(
@@ -99,8 +102,9 @@ def main():
         batch_size=2000,
     )
     rows = list(Transaction.objects.select_related("merchant").order_by("pk"))
-    by_before, rows = rows[: args.before], rows[args.before :]
-    by_service, by_api = rows[: args.services], rows[args.services :]
+    warm_rows, rows = rows[:warm], rows[warm:]
+    by_service, rows = rows[: args.services], rows[args.services :]
+    by_api, by_turns = rows[: args.api], rows[args.api :]
 
     def in_parallel(work, items) -> float:
         """Run `work` on `items`, shared between worker processes (forked, each with its own
@@ -137,40 +141,36 @@ def main():
 
     _token, key = api_token_create(user=operator, name="bench", replace=True)
 
-    def by_http_api(share):
+    def api_refund(client, t):
+        response = client.post(
+            f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"
+            f"{t.transaction_id}/refund/",
+            {"amount": 1050},
+            format="json",
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
+
+    def api_client():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    def by_http_api(share):
+        client = api_client()
         for t in share:
-            response = client.post(
-                f"/api/v1/transactions/{merchant.merchant_id}/{day:%Y-%m-%d}/"
-                f"{t.transaction_id}/refund/",
-                {"amount": 1050},
-                format="json",
-            )
-            if response.status_code != 200:
-                raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
+            api_refund(client, t)
 
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         backend = cur.fetchone()[0]
-    before_s = None
-    if args.before:
-        from merchants.selectors import merchants_visible_to
-        from operations.services import cash
-
-        current = cash.merchant_ids_visible_to
-        cash.merchant_ids_visible_to = merchants_visible_to
-        try:
-            cpu_start = (cpu_self(), cpu_of(backend))
-            before_s = in_parallel(by_services, by_before)
-            before_cpu = (cpu_self() - cpu_start[0], cpu_of(backend) - cpu_start[1])
-        finally:
-            cash.merchant_ids_visible_to = current
+    by_services(warm_rows[:1])
+    by_http_api(warm_rows[1:])
     if args.profile:
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     cpu_before = (cpu_self(), cpu_of(backend))
     service_s = in_parallel(by_services, by_service)
@@ -179,7 +179,7 @@ def main():
         profiler.disable()
         print("services, by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     cpu_before = (cpu_self(), cpu_of(backend))
     api_s = in_parallel(by_http_api, by_api)
@@ -191,6 +191,21 @@ def main():
         print("API path, by cumulative time:")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 
+    turns = None
+    if args.interleaved:
+        # The same load for both: each service refund is followed by one through the API.
+        client, clock, cpu = api_client(), time.perf_counter, time.process_time
+        turns = [0.0, 0.0, 0.0, 0.0]  # wall, CPU: services; wall, CPU: API
+        for mine, theirs in zip(by_turns[0::2], by_turns[1::2], strict=True):
+            started, cpu_started = clock(), cpu()
+            by_services([mine])
+            middle, cpu_middle = clock(), cpu()
+            api_refund(client, theirs)
+            turns[0] += middle - started
+            turns[1] += cpu_middle - cpu_started
+            turns[2] += clock() - middle
+            turns[3] += cpu() - cpu_middle
+
     refunded = Transaction.objects.filter(refunded_amount=1050).count()
     if refunded != total:
         raise SystemExit(f"expected {total} refunded transactions, found {refunded}")
@@ -198,16 +213,6 @@ def main():
         f"database: {connection.vendor} ({urlparse(url).path.lstrip('/')}), "
         f"{args.workers} worker process(es)"
     )
-    if before_s is not None:
-        print(
-            f"services, scope compiled per call (before): {args.before:,} partial refunds in "
-            f"{before_s:.2f} s = {args.before / before_s:,.0f} operations/s"
-        )
-        if args.workers == 1:
-            print(
-                f"  CPU per operation: {1000 * before_cpu[0] / args.before:.2f} ms in Python + "
-                f"{1000 * before_cpu[1] / args.before:.2f} ms in its PostgreSQL backend"
-            )
     print(
         f"services: {args.services:,} partial refunds in {service_s:.2f} s = "
         f"{args.services / service_s:,.0f} operations/s"
@@ -231,6 +236,15 @@ def main():
         f"API / services: {(args.api / api_s) / (args.services / service_s):.2f} "
         "(goal: within 1.5x, i.e. >= 0.67)"
     )
+    if turns is not None:
+        n = args.interleaved
+        print(
+            f"interleaved, {n:,} refunds through each path in turn: services "
+            f"{n / turns[0]:,.0f}/s ({1000 * turns[1] / n:.2f} ms of Python CPU each), API "
+            f"{n / turns[2]:,.0f}/s ({1000 * turns[3] / n:.2f} ms); API / services: "
+            f"{turns[0] / turns[2]:.2f}; load average "
+            f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
 
 
 if __name__ == "__main__":

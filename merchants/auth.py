@@ -9,6 +9,8 @@ from django.contrib.auth.backends import ModelBackend
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from core.precompiled import Precompiled
+
 from .models import is_bank_staff
 
 
@@ -172,6 +174,17 @@ def token_hash(key: str) -> str:
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
+def _token_by_hash(key_hash: str):
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(key_hash=key_hash).order_by()[:1]
+
+
+# Every API request looks its token up: the statement is compiled once per process, the row read
+# at every request (a revoked token, or its user deactivated, is refused at once).
+_TOKEN = Precompiled(_token_by_hash, markers={"key_hash": "\x00key_hash"}, related=("user",))
+
+
 class ApiTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>` (DRF's header parsing): the key's hash names an ApiToken of
     an active user."""
@@ -181,7 +194,8 @@ class ApiTokenAuthentication(TokenAuthentication):
 
         from .models import ApiToken
 
-        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+        found = _TOKEN.rows(key_hash=token_hash(key))
+        token = found[0][0] if found else None
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid token.")
         now = timezone.now()

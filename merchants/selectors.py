@@ -60,6 +60,18 @@ def _via_roles_sql(right: str, vendor: str) -> tuple[str, tuple]:
     return _via_roles(user_id=_SOME_USER, right=right).values("pk").query.sql_with_params()
 
 
+# For statements compiled once per process with the user's id as a parameter (core.precompiled).
+SOME_USER = _SOME_USER
+scope_of = _scope
+
+
+def merchant_ids_of_some_user(right: str) -> RawSQL:
+    """merchant_ids_visible_to's subquery for a user of the "roles" scope, with SOME_USER in
+    the user's place: for a statement compiled once, which passes the user's id."""
+    sql, params = _via_roles_sql(right, connection.vendor)
+    return RawSQL(sql, params)  # noqa: S611
+
+
 def merchant_ids_visible_to(*, user, right: str = "view"):
     """merchants_visible_to's shops for a `merchant_id__in=` filter, at a fraction of its cost
     per call (a cash operation's lock asks it each time: its SQL is compiled once per right and

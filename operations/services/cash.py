@@ -8,6 +8,7 @@ status_after). A fresh authorisation (duplication, validation of TO_REPLAY) is t
 """
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from core.csv import FORMULA_STARTS
 from core.dates import PARIS
-from merchants.selectors import merchant_ids_visible_to
+from core.precompiled import Precompiled
+from merchants.selectors import SOME_USER, merchant_ids_of_some_user, scope_of
 from operations.acquirer import AcquirerUnavailable, Authorisation, authorise
 from operations.models import (
     ORIGIN_MAX_LENGTH,
@@ -27,12 +29,14 @@ from operations.models import (
     OperationKind,
 )
 from transactions import lifecycle, sips_codes
-from transactions.feed import FORBIDDEN_CHARS, FeedError, parse_feed_item
+from transactions.feed import FORBIDDEN_CHARS, FeedError, normalise_transaction_id, parse_feed_item
 from transactions.models import Origin, Status, Transaction
 from transactions.services import transaction_create
 
 # Amounts are n..12 (Sips): anything longer is an invalid request, never an overflow.
 MAX_AMOUNT = 10**12 - 1
+# An operation's recorded amount that is the locked row's own (an advice forces the whole amount).
+ROW_AMOUNT = object()
 AUTHORISATION_ID = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
@@ -142,18 +146,89 @@ def _record(
     )
 
 
-def _locked(pk: int, user) -> tuple[Transaction, bool]:
+@dataclass(frozen=True)
+class TransactionKey:
+    """A transaction named by its Sips key, as the API's URL names it: the operation finds and
+    locks it in one statement, within what the user may see (else Transaction.DoesNotExist)."""
+
+    merchant_id: str
+    payment_date: dt.date
+    transaction_id: str
+
+    @classmethod
+    def parse(cls, merchant_id: str, payment_date: str, transaction_id: str) -> "TransactionKey":
+        """The URL's key (YYYY-MM-DD; the id with or without its leading zeros); ValueError for
+        a key that cannot exist."""
+        return cls(
+            merchant_id,
+            dt.date.fromisoformat(payment_date),
+            normalise_transaction_id(transaction_id),
+        )
+
+
+# Markers of a lock statement's parameters (core.precompiled): values no row has.
+_SOME_PK = -2_000_000_003
+_SOME_KEY = {
+    "merchant_id": "\x00merchant_id",
+    "payment_date": dt.date(1, 1, 3),
+    "transaction_id": "\x00transaction_id",
+}
+
+
+@functools.cache
+def _lock_statement(scope: str, right: str, by_key: bool) -> Precompiled:
+    """The transaction row locked (FOR UPDATE OF the transaction only), by its pk or its Sips
+    key, restricted to the shops where the user holds `right` ("roles" scope) or not ("all"),
+    with its shop: compiled once per process, run at each operation."""
+
+    def build(**marked):
+        rows = Transaction.objects.select_for_update(of=("self",))
+        if scope == "roles":
+            rows = rows.filter(merchant_id__in=merchant_ids_of_some_user(right))
+        if by_key:
+            return rows.filter(
+                merchant__merchant_id=marked["merchant_id"],
+                payment_date=marked["payment_date"],
+                transaction_id=marked["transaction_id"],
+            )
+        return rows.filter(pk=marked["pk"])
+
+    markers = dict(_SOME_KEY) if by_key else {"pk": _SOME_PK}
+    if scope == "roles":
+        markers["user"] = SOME_USER
+    return Precompiled(build, markers=markers, related=("merchant",))
+
+
+def _lock(ref, user, scope: str, right: str) -> Transaction | None:
+    by_key = isinstance(ref, TransactionKey)
+    values = (
+        {"merchant_id": ref.merchant_id, "payment_date": ref.payment_date,
+         "transaction_id": ref.transaction_id}
+        if by_key else {"pk": ref.pk}
+    )  # fmt: skip
+    if scope == "roles":
+        values["user"] = user.pk
+    found = _lock_statement(scope, right, by_key).rows(**values)
+    return found[0][0] if found else None
+
+
+def _locked(ref, user) -> tuple[Transaction, bool]:
     """The transaction row locked (not its shop's: operations on one shop run in parallel), and
-    whether `user` may operate on it — one round trip on the usual path."""
-    rows = Transaction.objects.select_for_update(of=("self",)).select_related("merchant")
-    if user is not None:
-        operable = merchant_ids_visible_to(user=user, right="operate")
-        mine = rows if operable is None else rows.filter(merchant_id__in=operable)
-        try:
-            return mine.get(pk=pk), True
-        except Transaction.DoesNotExist:
-            pass
-    return rows.get(pk=pk), False
+    whether `user` may operate on it — one round trip on the usual path. `ref` is a Transaction
+    (its pk) or a TransactionKey: a key outside the user's view scope does not exist for them
+    (Transaction.DoesNotExist, nothing locked)."""
+    scope = "none" if user is None else scope_of(user)
+    if scope != "none":
+        t = _lock(ref, user, scope, "operate")
+        if t is not None:
+            return t, True
+    if isinstance(ref, TransactionKey):
+        t = None if scope == "none" else _lock(ref, user, scope, "view")
+    else:
+        t = _lock(ref, user, "all", "view")
+    if t is None:
+        raise Transaction.DoesNotExist("No transaction matches the given query.")
+    return t, False
 
 
 def check_reason(reason) -> str:
@@ -182,7 +257,9 @@ def _operate(
     except OperationRefused as refused:
         refusal, label, reason = refused, "", ""
     with db.atomic(durable=True):
-        t, may_operate = _locked(transaction.pk, user)
+        t, may_operate = _locked(transaction, user)
+        if amount is ROW_AMOUNT:
+            amount = t.amount
         try:
             if refusal is not None:
                 raise refusal
@@ -234,7 +311,7 @@ def operation_refuse_input(
             check(t, kind, amount, now=now)
         raise OperationRefused(code="12", message=message)
 
-    recorded = transaction.amount if kind == OperationKind.ADVICE else amount
+    recorded = ROW_AMOUNT if kind == OperationKind.ADVICE else amount
     _operate(
         kind, transaction=transaction, amount=recorded, user=user, channel=channel,
         origin=origin, now=now, apply=refuse,
@@ -355,7 +432,7 @@ def transaction_advice(
             )
 
         return _operate(
-            OperationKind.ADVICE, transaction=transaction, amount=transaction.amount, user=user,
+            OperationKind.ADVICE, transaction=transaction, amount=ROW_AMOUNT, user=user,
             channel=channel, origin=origin, now=now, apply=refuse, reason=reason,
         )  # fmt: skip
     return _amount_operation(

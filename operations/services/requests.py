@@ -1,8 +1,9 @@
 """An operation requested through the API, start to finish: the one service its view calls.
 
-The body goes through its input serializer (operations/serializers.py), the transaction is found
-in the caller's scope, the operation runs through operation_perform, all inside `idempotent`
-when the client sent an Idempotency-Key (the web's confirmation goes through `idempotent` too).
+The body goes through its input serializer (operations/serializers.py), the operation runs
+through operation_perform on the transaction's key (found in the caller's scope and locked in one
+statement), all inside `idempotent` when the client sent an Idempotency-Key (the web's
+confirmation goes through `idempotent` too).
 Every answer that is not a success is the API's error envelope (core/api.py).
 """
 
@@ -18,7 +19,7 @@ from transactions.selectors import transaction_get
 
 from ..models import Operation, OperationChannel
 from ..serializers import OperationRequestSerializer
-from .cash import OperationRefused, operation_refuse_input
+from .cash import OperationRefused, TransactionKey, operation_refuse_input
 from .idempotency import Committed, IdempotencyConflict, Outcome, idempotent, request_fingerprint
 from .perform import operation_kind, operation_perform
 
@@ -57,20 +58,19 @@ def api_operation_request(
     body = data if isinstance(data, dict) else None
 
     def find() -> Transaction:
-        # The operation locks the row and reads it whole: what it needs before is the key
-        # (and the amount an advice refused for its input records).
         return transaction_get(
             user=user,
             merchant_id=merchant_id,
             payment_date=payment_date,
             transaction_id=transaction_id,
-            fields=("id", "amount"),
+            fields=("id",),
         )
 
     def perform() -> Outcome:
         try:
-            t = find()
-        except Transaction.DoesNotExist:
+            # Found and locked by the operation itself, in one statement (its view scope kept).
+            t = TransactionKey.parse(merchant_id, payment_date, transaction_id)
+        except ValueError:
             return refusal("25", _("Transaction not found."))
         code = operation_kind(kind)
         request = OperationRequestSerializer(data=data, context={"kind": code})
@@ -105,6 +105,8 @@ def api_operation_request(
                 )
         except OperationRefused as refused:
             return refusal(refused.code, refused.message, errors if refused.code == "12" else None)
+        except Transaction.DoesNotExist:
+            return refusal("25", _("Transaction not found."))
         try:
             return Outcome(200, answer(operation))
         except Exception as error:

@@ -52,3 +52,28 @@ def test_an_api_list_page_makes_a_fixed_number_of_queries(
     if first["next"]:
         with django_assert_max_num_queries(queries):
             api.get(first["next"])
+
+
+def test_an_api_refund_makes_four_queries_besides_its_transaction(db, django_assert_num_queries):
+    """Token, the row locked by its key (with the operate right), its update, the Operation;
+    BEGIN/COMMIT or their savepoints around the three last (docs/benchmarks.md)."""
+    from tests.operations.conftest import in_status
+
+    shop = make_merchant("014213245611111")
+    user = UserFactory(username="refunder")
+    grant(user, "OPERATOR", merchant=shop)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
+    first, second = (in_status(shop, "CAPTURED") for _ in range(2))
+
+    def refund(t):
+        path = f"/api/v1/transactions/{shop.merchant_id}/{t.payment_date:%Y-%m-%d}/"
+        return client.post(f"{path}{t.transaction_id}/refund/", {"amount": 100}, format="json")
+
+    assert refund(first).status_code == 200  # warm: the token's last use recorded
+    with django_assert_num_queries(6) as captured:
+        assert refund(second).status_code == 200
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert [s for s in statements if s in ("SELECT", "UPDATE", "INSERT")] == [
+        "SELECT", "SELECT", "UPDATE", "INSERT",
+    ]  # fmt: skip

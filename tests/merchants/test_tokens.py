@@ -172,3 +172,36 @@ def test_the_language_preference_is_saved_on_the_profile(client, operator):
     operator.refresh_from_db()
     assert operator.language == "en"
     assert "Log out" in client.get("/").content.decode()
+
+
+def test_a_token_is_refused_at_the_next_request_once_revoked_or_its_user_deactivated(operator):
+    """The token's statement is compiled once per process; its row is read at every request."""
+    first, second = api_key(operator, "first"), api_key(operator, "second")
+    assert _api(first).get("/api/v1/shops/").status_code == 200
+    assert _api(second).get("/api/v1/shops/").status_code == 200
+
+    ApiToken.objects.filter(user=operator, name="first").delete()
+    assert _api(first).get("/api/v1/shops/").status_code == 401
+    assert _api(second).get("/api/v1/shops/").status_code == 200
+
+    operator.is_active = False
+    operator.save(update_fields=["is_active"])
+    assert _api(second).get("/api/v1/shops/").status_code == 401
+
+
+def test_a_token_authenticates_its_user_read_whole(operator, django_assert_num_queries):
+    """The token and its user come from one statement, every field of both read."""
+    from merchants.auth import ApiTokenAuthentication
+    from merchants.models import User
+
+    key = api_key(operator)
+    ApiTokenAuthentication().authenticate_credentials(key)  # last use recorded
+
+    with django_assert_num_queries(1):
+        user, token = ApiTokenAuthentication().authenticate_credentials(key)
+        assert token.user is user
+
+    fields = [f.attname for f in User._meta.concrete_fields]
+    expected = User.objects.get(pk=operator.pk)
+    assert [getattr(user, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert token.last_used_at is not None and token.key_hash == ApiToken.objects.get().key_hash

@@ -290,3 +290,39 @@ def test_a_body_that_is_not_json_is_an_invalid_request_12(api, merchant):
     assert (response.status_code, response.json()["response_code"]) == (400, "12")
     t.refresh_from_db()
     assert t.refunded_amount == 0
+
+
+def test_the_operation_finds_its_transaction_in_the_scope_of_each_request(merchant, operator):
+    """The API's operation locks the row by its key, in the user's scope, at every request (the
+    statement is compiled once per process, the roles read each time): a role withdrawn counts
+    at the next request, and an invalid body on a transaction out of reach is still 25."""
+    t = in_status(merchant, Status.CAPTURED)
+    client = client_for(operator)
+    assert client.post(url(t, "refund"), {"amount": 100}, format="json").status_code == 200
+
+    operator.accesses.all().delete()
+    for body in ({"amount": 100}, {"amount": "ten"}):
+        response = client.post(url(t, "refund"), body, format="json")
+        assert (response.status_code, response.json()["response_code"]) == (404, "25")
+    grant(operator, "CONSULTER", merchant=merchant)
+    response = client.post(url(t, "refund"), {"amount": 100}, format="json")
+    assert (response.status_code, response.json()["response_code"]) == (403, "40")
+
+    t.refresh_from_db()
+    assert t.refunded_amount == 100
+    assert list(Operation.objects.filter(transaction=t).values_list("response_code", "amount")) == [
+        ("00", 100),
+        ("40", 100),
+    ]
+
+
+def test_an_advice_refused_for_its_input_records_the_transactions_amount(merchant, operator):
+    t = in_status(merchant, Status.REFERRAL, amount=4321)
+
+    response = client_for(operator).post(
+        url(t, "advice"), {"authorisation_id": "12-34"}, format="json"
+    )
+
+    assert (response.status_code, response.json()["response_code"]) == (400, "12")
+    refused = Operation.objects.get(transaction=t)
+    assert (refused.kind, refused.amount, refused.response_code) == ("ADVICE", 4321, "12")
