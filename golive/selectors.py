@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from core.dates import PARIS
 from merchants.models import Merchant
@@ -61,7 +61,12 @@ def environment_timeline(*, merchant: Merchant) -> list[dict]:
 
 
 def environment_since(*, merchant: Merchant, environment: str) -> dt.datetime | None:
-    """When the shop last entered `environment` (its creation if it started there), or None."""
+    """When the shop last entered `environment` (its creation if it started there), or None.
+    Asks nothing of the database when `merchant` comes from with_environment_since(…,
+    environment)."""
+    known = getattr(merchant, "_environment_since", None)
+    if known is not None and known[0] == environment:
+        return _since(merchant, environment, *known[1:])
     change = (
         EnvironmentChange.objects.filter(merchant=merchant, environment=environment)
         .order_by("-at", "-id")
@@ -76,9 +81,34 @@ def environment_since(*, merchant: Merchant, environment: str) -> dt.datetime | 
         .values_list("from_environment", flat=True)
         .first()
     )
-    if (first or merchant.environment) == environment:
+    return _since(merchant, environment, None, first)
+
+
+def _since(merchant: Merchant, environment: str, entered_at, first_from) -> dt.datetime | None:
+    """environment_since's rule, from the last change into `environment` and the environment
+    the first change left."""
+    if entered_at is not None:
+        return entered_at
+    if (first_from or merchant.environment) == environment:
         return merchant.created_at
     return None
+
+
+def with_environment_since(shops: QuerySet[Merchant], environment: str) -> list[Merchant]:
+    """The `shops`, each knowing when it entered `environment` (environment_since then asks
+    nothing more): both facts it needs read by the same query as the shops."""
+    changes = EnvironmentChange.objects.filter(merchant=OuterRef("pk"))
+    rows = list(
+        shops.annotate(
+            _entered_at=Subquery(
+                changes.filter(environment=environment).order_by("-at", "-id").values("at")[:1]
+            ),
+            _first_from=Subquery(changes.order_by("at", "id").values("from_environment")[:1]),
+        )
+    )
+    for shop in rows:
+        shop._environment_since = (environment, shop._entered_at, shop._first_from)
+    return rows
 
 
 def has_authorised_preproduction_payment(*, merchant: Merchant) -> bool:

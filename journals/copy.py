@@ -121,51 +121,63 @@ _OPERATION_LINES = f"""
 _TRANSACTION_FIGURES = (
     Transaction,
     "transaction_id",
-    "SELECT r.currency_code, NULL, count(*), sum(r.origin_amount)::bigint, array_agg(r.id)",
+    "SELECT r.currency_code::text, NULL::text, count(*), sum(r.origin_amount)::bigint, "
+    "array_agg(r.id)::bigint[]",
     "GROUP BY r.currency_code",
 )
 _OPERATION_FIGURES = (
     Operation,
     "operation_id",
-    "SELECT r.currency_code, CASE WHEN r.response_code = '00' THEN r.kind ELSE 'REFUSED' END, "
-    "count(*), sum(r.amount)::bigint, array_agg(r.id)",
+    "SELECT r.currency_code::text, "
+    "(CASE WHEN r.response_code = '00' THEN r.kind ELSE 'REFUSED' END)::text, "
+    "count(*), sum(r.amount)::bigint, array_agg(r.id)::bigint[]",
     "GROUP BY 1, 2",
 )
 
 
-def next_journal_id() -> int:
-    """An id for a journal about to be built (its lines are written before its row)."""
+def record_lines(batch: list[tuple[str, object]]) -> dict[str, tuple[int, list[int], dict]]:
+    """Draw a journal id for each (kind, records) of `batch` (`records`: the selector's queryset
+    of the records to journal) and put those records in it, all in one statement: per kind an
+    INSERT … SELECT, the journal's id drawn inside it (nextval), its rows giving the sums.
+    → {kind: (journal id, the records' ids in order, totals as files.*_tail want them)}."""
+    parts, params, selects = [], [], []
+    for index, (kind, records) in enumerate(batch):
+        lines, (model, column, select, group) = (
+            (JournalTransaction, _TRANSACTION_FIGURES)
+            if kind == JournalKind.TRANSACTIONS
+            else (JournalOperation, _OPERATION_FIGURES)
+        )
+        ids_sql, ids_params = records.values_list("id").query.sql_with_params()
+        parts += [
+            # Referenced twice (the INSERT and the result): evaluated once.
+            f"j{index} AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
+            f"a{index} AS (INSERT INTO {lines._meta.db_table} (journal_id, {column}) "
+            f"SELECT j{index}.id, ids.id FROM j{index}, ({ids_sql}) ids RETURNING {column})",
+            f"f{index} AS ({select} FROM a{index} JOIN {model._meta.db_table} r "
+            f"ON r.id = a{index}.{column} {group})",
+        ]
+        params += [Journal._meta.db_table, *ids_params]
+        # One row per currency (and SUM line), or one of NULLs: the journal's id in any case.
+        selects.append(
+            f"SELECT {index}, j{index}.id, f{index}.* FROM j{index} LEFT JOIN f{index} ON true"
+        )
+    sql = f"WITH {', '.join(parts)} " + " UNION ALL ".join(selects)
     with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Journal._meta.db_table])
-        return cur.fetchone()[0]
-
-
-def record_lines(*, journal_pk: int, kind: str, records) -> tuple[list[int], dict]:
-    """Put the `records` (the selector's queryset of the records to journal) in the journal
-    `journal_pk` in one INSERT … SELECT → (their ids in order, totals as files.*_tail want
-    them)."""
-    lines, (model, column, select, group) = (
-        (JournalTransaction, _TRANSACTION_FIGURES)
-        if kind == JournalKind.TRANSACTIONS
-        else (JournalOperation, _OPERATION_FIGURES)
-    )
-    ids_sql, ids_params = records.values_list("id").query.sql_with_params()
-    table = model._meta.db_table
-    sql = (
-        f"WITH added AS (INSERT INTO {lines._meta.db_table} (journal_id, {column}) "  # noqa: S608
-        f"SELECT %s, ids.id FROM ({ids_sql}) ids RETURNING {column}) "
-        f"{select} FROM added JOIN {table} r ON r.id = added.{column} {group}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [journal_pk, *ids_params])
-        figures = cur.fetchall()
-    ids = sorted(pk for row in figures for pk in row[4])
-    if kind == JournalKind.TRANSACTIONS:
-        return ids, {currency: total for currency, _w, _n, total, _ids in figures}
-    sums: dict[str, dict[str, list[int]]] = {}
-    for currency, what, n, total, _ids in figures:
-        sums.setdefault(currency, {})[what] = [n, total]
-    return ids, sums
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    built = {}
+    for index, (kind, _records) in enumerate(batch):
+        figures = [row[2:] for row in rows if row[0] == index and row[4] is not None]
+        journal_pk = next(row[1] for row in rows if row[0] == index)
+        ids = sorted(pk for row in figures for pk in row[4])
+        if kind == JournalKind.TRANSACTIONS:
+            totals = {currency: total for currency, _w, _n, total, _ids in figures}
+        else:
+            totals = {}
+            for currency, what, n, total, _ids in figures:
+                totals.setdefault(currency, {})[what] = [n, total]
+        built[kind] = (journal_pk, ids, totals)
+    return built
 
 
 def body(*, ids: list[int], kind: str, merchant_id: str) -> bytes:

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from golive.selectors import environment_since
+from golive.selectors import environment_since, with_environment_since
 from merchants.models import Merchant
 from merchants.services import merchant_secret
 
@@ -96,16 +96,36 @@ def journal_shops(*, merchant_id: str | None = None):
     return shops.order_by("merchant_id")
 
 
-def _locked_cursor(*, merchant_pk: int, kind: str) -> JournalCursor:
-    """The shop's cursor row for `kind`, created on first use, locked until the transaction ends."""
-    locked = JournalCursor.objects.select_for_update(of=("self",)).select_related("merchant")
-    try:
-        return locked.get(merchant_id=merchant_pk, kind=kind)
-    except JournalCursor.DoesNotExist:
-        JournalCursor.objects.bulk_create(
-            [JournalCursor(merchant_id=merchant_pk, kind=kind)], ignore_conflicts=True
-        )
-        return locked.get(merchant_id=merchant_pk, kind=kind)
+def _lock_cursors(*, merchant_pk: int, kinds: list[str]) -> None:
+    """The shop's cursor rows for `kinds`, created on first use, locked until the transaction
+    ends: one upsert (INSERT … ON CONFLICT DO UPDATE locks the row it finds, waiting for a build
+    that holds it). Always in the order of JournalKind.values, so two builds never deadlock."""
+    JournalCursor.objects.bulk_create(
+        [JournalCursor(merchant_id=merchant_pk, kind=kind) for kind in kinds],
+        update_conflicts=True,
+        unique_fields=["merchant", "kind"],
+        update_fields=["kind"],
+    )
+
+
+def _recent_journals(*, merchant_pk: int, kinds: list[str]) -> dict[str, list[dict]]:
+    """The shop's last _RECENT journals of each kind, newest first, read after the cursors are
+    locked (a build that held them has committed): one query where the database can (UNION ALL
+    of each kind's), one per kind elsewhere."""
+    queries = [
+        Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
+        .order_by("-sequence")
+        .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[:_RECENT]
+        for kind in kinds
+    ]
+    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(queries[0].union(*queries[1:], all=True))
+    else:
+        rows = [row for query in queries for row in query]
+    recent = {kind: [] for kind in kinds}
+    for row in sorted(rows, key=lambda row: -row["sequence"]):
+        recent[row["kind"]].append(row)
+    return recent
 
 
 def journal_build(
@@ -129,21 +149,18 @@ def journals_build_shop(
     in_database: bool | None = None,
 ) -> list[tuple[Journal, bool]]:
     """Both journals of the shop for `journal_date` (transactions, then operations), as
-    journal_build would, in one DB transaction: half the round trips and commits of the run.
-    `in_database`: as for _build (the benchmark compares both paths)."""
-    now = now or timezone.now()
+    journal_build would, in one DB transaction and shared statements: the cursors locked, the
+    shop and its last journals read, both memberships written, then both journals' rows, once
+    for the two (docs/journals.md "How the file is written"). `in_database`: as for _build (the
+    benchmark compares both paths)."""
     with transaction.atomic(durable=True):
-        # Cursors always locked in the same order (TRANSACTIONS, OPERATIONS): no deadlock.
-        return [
-            _build(
-                merchant_pk=merchant_pk,
-                kind=kind,
-                journal_date=journal_date,
-                now=now,
-                in_database=in_database,
-            )
-            for kind in JournalKind.values
-        ]
+        return _build_kinds(
+            merchant_pk=merchant_pk,
+            kinds=list(JournalKind.values),
+            journal_date=journal_date,
+            now=now or timezone.now(),
+            in_database=in_database,
+        )
 
 
 def _build(
@@ -157,86 +174,123 @@ def _build(
     """journal_build's body; the caller holds the DB transaction. `in_database`: whether
     PostgreSQL writes the file (journals.copy; the default on PostgreSQL) or Python does
     (files.render over the selector's rows: the portable path, the same bytes)."""
-    merchant = _locked_cursor(merchant_pk=merchant_pk, kind=kind).merchant
-    recent = list(
-        Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
-        .order_by("-sequence")
-        .values("pk", "sequence", "journal_date", "generated_at", "max_record_id")[:_RECENT]
-    )
-    last = recent[0] if recent else None
-    # Journals follow one another by date, so only the last one can be this date's.
-    if last is not None and last["journal_date"] == journal_date:
-        return Journal.objects.select_related("merchant").get(pk=last["pk"]), False
-    if last is not None and last["journal_date"] > journal_date:
-        raise JournalError(
-            _("A later journal (%(date)s) exists already: journals follow one another.")
-            % {"date": last["journal_date"].isoformat()}
-        )
-    records = records_not_in_journal(
+    return _build_kinds(
         merchant_pk=merchant_pk,
-        kind=kind,
-        scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now, recent=recent),
-        since=production_since(merchant=merchant),
-    )
-    # Under the cursor lock, the last committed journal gives the next number: no gap, and
-    # (shop, kind, sequence) is UNIQUE in the database besides.
-    sequence = last["sequence"] + 1 if last else 1
-    header = {
-        "kind": kind,
-        "merchant_id": merchant.merchant_id,
-        "journal_date": journal_date,
-        "generated_at": now,
-        "sequence": sequence,
-    }
-    journal = Journal(
-        merchant=merchant,
-        kind=kind,
-        sequence=sequence,
+        kinds=[kind],
         journal_date=journal_date,
-        generated_at=now,
-        filename=files.filename(
-            kind=kind,
-            merchant_id=merchant.merchant_id,
-            journal_date=journal_date,
-            sequence=sequence,
-        ),
-        secret_key_version=merchant.secret_key_version,
+        now=now,
+        in_database=in_database,
+    )[0]
+
+
+def _build_kinds(
+    *,
+    merchant_pk: int,
+    kinds: list[str],
+    journal_date: dt.date,
+    now: dt.datetime,
+    in_database: bool | None = None,
+) -> list[tuple[Journal, bool]]:
+    """The shop's journals of `kinds` (in JournalKind order) for `journal_date`; the caller
+    holds the DB transaction. → [(journal, built now?)] in the order of `kinds`."""
+    _lock_cursors(merchant_pk=merchant_pk, kinds=kinds)
+    (merchant,) = with_environment_since(
+        Merchant.objects.filter(pk=merchant_pk), Merchant.Environment.PRODUCTION
     )
-    previous_max = last["max_record_id"] if last else 0
-    if in_database is None:
-        in_database = connection.vendor == "postgresql"
-    if in_database:
-        # PostgreSQL writes the membership and the file (journals.copy). The records are read
-        # before the journal's INSERT, as on the portable path: its id is drawn first, and the
-        # lines carry no database constraint on it (docs/journals.md "Exactly once").
-        journal.pk = copy.next_journal_id()
-        ids, totals = copy.record_lines(journal_pk=journal.pk, kind=kind, records=records)
+    since = production_since(merchant=merchant)
+    recent = _recent_journals(merchant_pk=merchant_pk, kinds=kinds)
+    done: dict[str, tuple[Journal, bool]] = {}
+    todo = []
+    for kind in kinds:
+        last = recent[kind][0] if recent[kind] else None
+        # Journals follow one another by date, so only the last one can be this date's.
+        if last is not None and last["journal_date"] == journal_date:
+            done[kind] = (Journal.objects.select_related("merchant").get(pk=last["pk"]), False)
+            continue
+        if last is not None and last["journal_date"] > journal_date:
+            raise JournalError(
+                _("A later journal (%(date)s) exists already: journals follow one another.")
+                % {"date": last["journal_date"].isoformat()}
+            )
+        records = records_not_in_journal(
+            merchant_pk=merchant_pk,
+            kind=kind,
+            scan_from_id=_scan_from_id(
+                merchant_pk=merchant_pk, kind=kind, now=now, recent=recent[kind]
+            ),
+            since=since,
+        )
+        # Under the cursor lock, the last committed journal gives the next number: no gap, and
+        # (shop, kind, sequence) is UNIQUE in the database besides.
+        sequence = last["sequence"] + 1 if last else 1
+        header = {
+            "kind": kind,
+            "merchant_id": merchant.merchant_id,
+            "journal_date": journal_date,
+            "generated_at": now,
+            "sequence": sequence,
+        }
+        journal = Journal(
+            merchant=merchant,
+            kind=kind,
+            sequence=sequence,
+            journal_date=journal_date,
+            generated_at=now,
+            filename=files.filename(
+                kind=kind,
+                merchant_id=merchant.merchant_id,
+                journal_date=journal_date,
+                sequence=sequence,
+            ),
+            secret_key_version=merchant.secret_key_version,
+        )
+        previous_max = last["max_record_id"] if last else 0
+        todo.append((kind, journal, records, header, previous_max))
+    if todo:
+        secret = merchant_secret(merchant=merchant)
+        if in_database is None:
+            in_database = connection.vendor == "postgresql"
+        if in_database:
+            _write_in_database(todo, secret=secret)
+        else:
+            for kind, journal, records, header, previous_max in todo:
+                rows = list(records)
+                text, count, totals = files.render(**header, rows=rows)
+                _store_file(journal, data=text.encode(), count=count, totals=totals, secret=secret)
+                journal.max_record_id = max([previous_max, *(r[0] for r in rows)])
+                journal.save()
+                _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
+        done.update((kind, (journal, True)) for kind, journal, *_rest in todo)
+    return [done[kind] for kind in kinds]
+
+
+def _write_in_database(todo: list, *, secret: str) -> None:
+    """PostgreSQL writes the memberships and the files (journals.copy): one statement draws
+    every journal's id and stores every membership, one COPY per journal streams its lines, one
+    INSERT stores the journals' rows. The records are read before the journals' INSERT, as on
+    the portable path: the lines carry no database constraint on their journal
+    (docs/journals.md "Exactly once")."""
+    drawn = copy.record_lines([(kind, records) for kind, _journal, records, *_rest in todo])
+    for kind, journal, _records, header, previous_max in todo:
+        journal.pk, ids, totals = drawn[kind]
         data, totals = copy.render(
             **header,
             ids=ids,
             totals=totals,
-            rows=lambda: records_in_journal(journal_pk=journal.pk, kind=kind),
+            rows=lambda pk=journal.pk, kind=kind: records_in_journal(journal_pk=pk, kind=kind),
         )
-        _store_file(journal, data=data, count=len(ids), totals=totals, merchant=merchant)
+        _store_file(journal, data=data, count=len(ids), totals=totals, secret=secret)
         journal.max_record_id = max([previous_max, *ids[-1:]])
-        journal.save(force_insert=True)
-        return journal, True
-    rows = list(records)
-    text, count, totals = files.render(**header, rows=rows)
-    _store_file(journal, data=text.encode(), count=count, totals=totals, merchant=merchant)
-    journal.max_record_id = max([previous_max, *(r[0] for r in rows)])
-    journal.save()
-    _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
-    return journal, True
+    Journal.objects.bulk_create([journal for _kind, journal, *_rest in todo])
 
 
-def _store_file(journal: Journal, *, data: bytes, count: int, totals: dict, merchant) -> None:
+def _store_file(journal: Journal, *, data: bytes, count: int, totals: dict, secret: str) -> None:
     """The file on the journal, with its record count, totals, hash and seal (not saved yet)."""
     journal.content = data.decode()
     journal.record_count = count
     journal.totals = totals
     journal.sha256 = files.sha256_hex(data)
-    journal.seal = files.seal_hex(data, merchant_secret(merchant=merchant))
+    journal.seal = files.seal_hex(data, secret)
 
 
 def _add_lines(*, journal: Journal, kind: str, record_ids: list[int]) -> None:
