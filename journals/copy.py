@@ -15,6 +15,7 @@ rule can hold one).
 """
 
 import datetime as dt
+import functools
 
 from django.db import connection
 
@@ -25,6 +26,7 @@ from transactions.models import Transaction
 
 from . import files
 from .models import Journal, JournalKind, JournalOperation, JournalTransaction
+from .selectors import records_not_in_journal
 
 
 def _literal(char: str) -> str:
@@ -116,65 +118,90 @@ _OPERATION_LINES = f"""
     WHERE o.id = ANY(%(ids)s)
     ORDER BY o.id"""  # noqa: S608 - table names and expressions are ours
 
-# What each kind's membership rows add up to: (currency, what, count, sum, ids), `what`
-# being NULL for transactions, the SUM line's name for operations (files.operation_line).
-_TRANSACTION_FIGURES = (
-    Transaction,
-    "transaction_id",
-    "SELECT r.currency_code::text, NULL::text, count(*), sum(r.origin_amount)::bigint, "
-    "array_agg(r.id)::bigint[]",
-    "GROUP BY r.currency_code",
-)
-_OPERATION_FIGURES = (
-    Operation,
-    "operation_id",
-    "SELECT r.currency_code::text, "
-    "(CASE WHEN r.response_code = '00' THEN r.kind ELSE 'REFUSED' END)::text, "
-    "count(*), sum(r.amount)::bigint, array_agg(r.id)::bigint[]",
-    "GROUP BY 1, 2",
-)
+# Per kind: the membership table and its column, the record columns the sums need, and the
+# sums of the records to journal (`s`): (currency, what, count, sum, ids), `what` being NULL for
+# transactions, the SUM line's name for operations (files.operation_line).
+_FIGURES = {
+    JournalKind.TRANSACTIONS: (
+        JournalTransaction,
+        "transaction_id",
+        ("id", "currency_code", "origin_amount"),
+        "SELECT currency_code::text, NULL::text, count(*), sum(origin_amount)::bigint, "
+        "array_agg(id)::bigint[] FROM s{i} GROUP BY currency_code",
+    ),
+    JournalKind.OPERATIONS: (
+        JournalOperation,
+        "operation_id",
+        ("id", "currency_code", "response_code", "kind", "amount"),
+        "SELECT currency_code::text, "
+        "(CASE WHEN response_code = '00' THEN kind ELSE 'REFUSED' END)::text, "
+        "count(*), sum(amount)::bigint, array_agg(id)::bigint[] FROM s{i} GROUP BY 1, 2",
+    ),
+}
+
+# Stand-ins for the selector's arguments, told apart in the parameters of the SQL it compiles.
+_MARKS = {
+    -101: "merchant_pk",
+    -202: "scan_from_id",
+    dt.datetime(1901, 1, 1, tzinfo=dt.UTC): "since",
+}
 
 
-def record_lines(batch: list[tuple[str, object]]) -> dict[str, tuple[int, list[int], dict]]:
-    """Draw a journal id for each (kind, records) of `batch` (`records`: the selector's queryset
-    of the records to journal) and put those records in it, all in one statement: per kind an
-    INSERT … SELECT, the journal's id drawn inside it (nextval), its rows giving the sums.
+@functools.cache
+def _to_journal(kind: str, with_since: bool) -> tuple[str, list[tuple[str | None, object]]]:
+    """The SQL of selectors.records_not_in_journal (the rule of what a journal takes), with the
+    columns the sums need, compiled once per process → (sql, its parameters: (the argument's
+    name, None) or, for a constant of the SQL, (None, its value)))."""
+    mark = {name: value for value, name in _MARKS.items()}
+    records = records_not_in_journal(
+        merchant_pk=mark["merchant_pk"],
+        kind=kind,
+        scan_from_id=mark["scan_from_id"],
+        since=mark["since"] if with_since else None,
+    )
+    sql, params = records.values_list(*_FIGURES[kind][2]).query.sql_with_params()
+    # Constants (e.g. EXISTS's `SELECT 1`) are kept; the marks are negative ids and a date
+    # no record has, so none is mistaken for one.
+    return sql, [(_MARKS.get(param), param) for param in params]
+
+
+def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int], dict]]:
+    """Draw a journal id for each (kind, selection) of `batch` (`selection`: the arguments of
+    selectors.records_not_in_journal but the kind) and put the records it selects in that
+    journal, all in one statement: per kind an INSERT … SELECT, the journal's id drawn inside
+    it (nextval), the sums made from the same selected rows.
     → {kind: (journal id, the records' ids in order, totals as files.*_tail want them)}."""
     parts, params, selects = [], [], []
-    for index, (kind, records) in enumerate(batch):
-        lines, (model, column, select, group) = (
-            (JournalTransaction, _TRANSACTION_FIGURES)
-            if kind == JournalKind.TRANSACTIONS
-            else (JournalOperation, _OPERATION_FIGURES)
-        )
-        ids_sql, ids_params = records.values_list("id").query.sql_with_params()
+    for i, (kind, selection) in enumerate(batch):
+        lines, column, _columns, figures = _FIGURES[kind]
+        records_sql, names = _to_journal(kind, selection.get("since") is not None)
         parts += [
-            # Referenced twice (the INSERT and the result): evaluated once.
-            f"j{index} AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
-            f"a{index} AS (INSERT INTO {lines._meta.db_table} (journal_id, {column}) "
-            f"SELECT j{index}.id, ids.id FROM j{index}, ({ids_sql}) ids RETURNING {column})",
-            f"f{index} AS ({select} FROM a{index} JOIN {model._meta.db_table} r "
-            f"ON r.id = a{index}.{column} {group})",
+            f"j{i} AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
+            # Read once, by the INSERT and by the sums: the same rows.
+            f"s{i} AS MATERIALIZED ({records_sql})",
+            # Run to its end though nothing reads it (a data-modifying WITH always is).
+            f"a{i} AS (INSERT INTO {lines._meta.db_table} (journal_id, {column}) "
+            f"SELECT j{i}.id, s{i}.id FROM j{i}, s{i})",
+            f"f{i} AS ({figures.format(i=i)})",
         ]
-        params += [Journal._meta.db_table, *ids_params]
+        params += [Journal._meta.db_table]
+        params += [value if name is None else selection[name] for name, value in names]
         # One row per currency (and SUM line), or one of NULLs: the journal's id in any case.
-        selects.append(
-            f"SELECT {index}, j{index}.id, f{index}.* FROM j{index} LEFT JOIN f{index} ON true"
-        )
+        selects.append(f"SELECT {i}, j{i}.id, f{i}.* FROM j{i} LEFT JOIN f{i} ON true")
     sql = f"WITH {', '.join(parts)} " + " UNION ALL ".join(selects)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
     built = {}
-    for index, (kind, _records) in enumerate(batch):
-        figures = [row[2:] for row in rows if row[0] == index and row[4] is not None]
-        journal_pk = next(row[1] for row in rows if row[0] == index)
-        ids = sorted(pk for row in figures for pk in row[4])
+    for i, (kind, _selection) in enumerate(batch):
+        journal_pk = next(row[1] for row in rows if row[0] == i)
+        sums = [row[2:] for row in rows if row[0] == i and row[4] is not None]
+        ids = sorted(pk for row in sums for pk in row[4])
         if kind == JournalKind.TRANSACTIONS:
-            totals = {currency: total for currency, _w, _n, total, _ids in figures}
+            totals = {currency: total for currency, _w, _n, total, _ids in sums}
         else:
             totals = {}
-            for currency, what, n, total, _ids in figures:
+            for currency, what, n, total, _ids in sums:
                 totals.setdefault(currency, {})[what] = [n, total]
         built[kind] = (journal_pk, ids, totals)
     return built

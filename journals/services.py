@@ -212,14 +212,13 @@ def _build_kinds(
                 _("A later journal (%(date)s) exists already: journals follow one another.")
                 % {"date": last["journal_date"].isoformat()}
             )
-        records = records_not_in_journal(
-            merchant_pk=merchant_pk,
-            kind=kind,
-            scan_from_id=_scan_from_id(
+        selection = {
+            "merchant_pk": merchant_pk,
+            "scan_from_id": _scan_from_id(
                 merchant_pk=merchant_pk, kind=kind, now=now, recent=recent[kind]
             ),
-            since=since,
-        )
+            "since": since,
+        }
         # Under the cursor lock, the last committed journal gives the next number: no gap, and
         # (shop, kind, sequence) is UNIQUE in the database besides.
         sequence = last["sequence"] + 1 if last else 1
@@ -245,7 +244,7 @@ def _build_kinds(
             secret_key_version=merchant.secret_key_version,
         )
         previous_max = last["max_record_id"] if last else 0
-        todo.append((kind, journal, records, header, previous_max))
+        todo.append((kind, journal, selection, header, previous_max))
     if todo:
         secret = merchant_secret(merchant=merchant)
         if in_database is None:
@@ -253,8 +252,8 @@ def _build_kinds(
         if in_database:
             _write_in_database(todo, secret=secret)
         else:
-            for kind, journal, records, header, previous_max in todo:
-                rows = list(records)
+            for kind, journal, selection, header, previous_max in todo:
+                rows = list(records_not_in_journal(kind=kind, **selection))
                 text, count, totals = files.render(**header, rows=rows)
                 _store_file(journal, data=text.encode(), count=count, totals=totals, secret=secret)
                 journal.max_record_id = max([previous_max, *(r[0] for r in rows)])
@@ -270,8 +269,8 @@ def _write_in_database(todo: list, *, secret: str) -> None:
     INSERT stores the journals' rows. The records are read before the journals' INSERT, as on
     the portable path: the lines carry no database constraint on their journal
     (docs/journals.md "Exactly once")."""
-    drawn = copy.record_lines([(kind, records) for kind, _journal, records, *_rest in todo])
-    for kind, journal, _records, header, previous_max in todo:
+    drawn = copy.record_lines([(kind, selection) for kind, _journal, selection, *_rest in todo])
+    for kind, journal, _selection, header, previous_max in todo:
         journal.pk, ids, totals = drawn[kind]
         data, totals = copy.render(
             **header,
