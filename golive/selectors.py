@@ -62,11 +62,13 @@ def environment_timeline(*, merchant: Merchant) -> list[dict]:
 
 def environment_since(*, merchant: Merchant, environment: str) -> dt.datetime | None:
     """When the shop last entered `environment` (its creation if it started there), or None.
-    Asks nothing of the database when `merchant` comes from with_environment_since(…,
-    environment)."""
-    known = getattr(merchant, "_environment_since", None)
-    if known is not None and known[0] == environment:
-        return _since(merchant, environment, *known[1:])
+    Asks nothing of the database when `merchant` was read through
+    annotate_environment_since(…, environment)."""
+    entered = _entered_name(environment)
+    if hasattr(merchant, entered) and hasattr(merchant, "first_from_environment"):
+        return _since(
+            merchant, environment, getattr(merchant, entered), merchant.first_from_environment
+        )
     change = (
         EnvironmentChange.objects.filter(merchant=merchant, environment=environment)
         .order_by("-at", "-id")
@@ -84,6 +86,10 @@ def environment_since(*, merchant: Merchant, environment: str) -> dt.datetime | 
     return _since(merchant, environment, None, first)
 
 
+def _entered_name(environment: str) -> str:
+    return f"entered_{environment.lower()}_at"
+
+
 def _since(merchant: Merchant, environment: str, entered_at, first_from) -> dt.datetime | None:
     """environment_since's rule, from the last change into `environment` and the environment
     the first change left."""
@@ -94,21 +100,20 @@ def _since(merchant: Merchant, environment: str, entered_at, first_from) -> dt.d
     return None
 
 
-def with_environment_since(shops: QuerySet[Merchant], environment: str) -> list[Merchant]:
-    """The `shops`, each knowing when it entered `environment` (environment_since then asks
-    nothing more): both facts it needs read by the same query as the shops."""
+def annotate_environment_since(shops: QuerySet[Merchant], environment: str) -> QuerySet[Merchant]:
+    """The `shops` with what environment_since(…, environment) needs, read by the same query:
+    it then asks nothing more."""
     changes = EnvironmentChange.objects.filter(merchant=OuterRef("pk"))
-    rows = list(
-        shops.annotate(
-            _entered_at=Subquery(
+    return shops.annotate(
+        **{
+            _entered_name(environment): Subquery(
                 changes.filter(environment=environment).order_by("-at", "-id").values("at")[:1]
             ),
-            _first_from=Subquery(changes.order_by("at", "id").values("from_environment")[:1]),
-        )
+            "first_from_environment": Subquery(
+                changes.order_by("at", "id").values("from_environment")[:1]
+            ),
+        }
     )
-    for shop in rows:
-        shop._environment_since = (environment, shop._entered_at, shop._first_from)
-    return rows
 
 
 def has_authorised_preproduction_payment(*, merchant: Merchant) -> bool:

@@ -18,14 +18,17 @@ import datetime as dt
 import functools
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from core.csv import FORMULA_STARTS
 from core.dates import PARIS
+from golive.selectors import annotate_environment_since
+from merchants.models import Merchant
 from operations.models import Operation
 from transactions.models import Transaction
 
 from . import files
-from .models import Journal, JournalKind, JournalOperation, JournalTransaction
+from .models import Journal, JournalCursor, JournalKind, JournalOperation, JournalTransaction
 from .selectors import records_not_in_journal
 
 
@@ -139,30 +142,85 @@ _FIGURES = {
     ),
 }
 
-# Stand-ins for the selector's arguments, told apart in the parameters of the SQL it compiles.
+# Stand-ins for the arguments of a query compiled once (see _compiled), told apart in the
+# parameters of its SQL: negative ids and a date no record has.
 _MARKS = {
     -101: "merchant_pk",
     -202: "scan_from_id",
     dt.datetime(1901, 1, 1, tzinfo=dt.UTC): "since",
 }
+_MARK = {name: value for value, name in _MARKS.items()}
+
+
+def _to_journal(kind: str, with_since: bool) -> QuerySet:
+    """selectors.records_not_in_journal (the rule of what a journal takes), with the columns the
+    sums need."""
+    records = records_not_in_journal(
+        merchant_pk=_MARK["merchant_pk"],
+        kind=kind,
+        scan_from_id=_MARK["scan_from_id"],
+        since=_MARK["since"] if with_since else None,
+    )
+    return records.values_list(*_FIGURES[kind][2])
+
+
+def _shop() -> QuerySet:
+    """The shop, with when it entered production (golive's rule, its SQL)."""
+    return annotate_environment_since(
+        Merchant.objects.filter(pk=_MARK["merchant_pk"]), Merchant.Environment.PRODUCTION
+    )
+
+
+def _recent(kinds: tuple[str, ...], count: int) -> QuerySet:
+    """The shop's last `count` journals of each kind, newest first (UNION ALL of each kind's)."""
+    queries = [
+        Journal.objects.filter(merchant_id=_MARK["merchant_pk"], kind=kind)
+        .order_by("-sequence")
+        .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[:count]
+        for kind in kinds
+    ]
+    return queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
 
 
 @functools.cache
-def _to_journal(kind: str, with_since: bool) -> tuple[str, list[tuple[str | None, object]]]:
-    """The SQL of selectors.records_not_in_journal (the rule of what a journal takes), with the
-    columns the sums need, compiled once per process → (sql, its parameters: (the argument's
-    name, None) or, for a constant of the SQL, (None, its value)))."""
-    mark = {name: value for value, name in _MARKS.items()}
-    records = records_not_in_journal(
-        merchant_pk=mark["merchant_pk"],
-        kind=kind,
-        scan_from_id=mark["scan_from_id"],
-        since=mark["since"] if with_since else None,
-    )
-    sql, params = records.values_list(*_FIGURES[kind][2]).query.sql_with_params()
-    # Constants (e.g. EXISTS's `SELECT 1`) are kept; the marks are negative ids and a date
-    # no record has, so none is mistaken for one.
+def _compiled(query, *key) -> tuple[str, list[tuple[str | None, object]]]:
+    """The SQL of the ORM query `query(*key)`, compiled once per process (compiling it costs
+    more than running it, 2,000 shops a night) → (sql, its parameters: (the argument's name,
+    None) or, for a constant of the SQL such as EXISTS's `SELECT 1`, (None, its value))."""
+    sql, params = query(*key).query.sql_with_params()
     return sql, [(_MARKS.get(param), param) for param in params]
+
+
+def _with(params: list[tuple[str | None, object]], values: dict) -> list:
+    return [value if name is None else values[name] for name, value in params]
+
+
+def lock_shop(*, merchant_pk: int, kinds: list[str]) -> Merchant:
+    """The shop's cursor rows for `kinds` (JournalKind order) created on first use and locked
+    until the transaction ends, by one upsert (INSERT … ON CONFLICT DO UPDATE locks the row it
+    finds, waiting for a build that holds it), and the shop as services reads it, in one
+    statement."""
+    shop_sql, shop_params = _compiled(_shop)
+    values = ", ".join(["(%s, %s)"] * len(kinds))
+    sql = (
+        f"WITH locked AS (INSERT INTO {JournalCursor._meta.db_table} (merchant_id, kind) "  # noqa: S608
+        f"VALUES {values} ON CONFLICT (merchant_id, kind) DO UPDATE SET kind = EXCLUDED.kind "
+        f"RETURNING id) SELECT shop.*, (SELECT count(*) FROM locked) AS cursors_locked "
+        f"FROM ({shop_sql}) shop"
+    )
+    params = [value for kind in kinds for value in (merchant_pk, kind)]
+    params += _with(shop_params, {"merchant_pk": merchant_pk})
+    (shop,) = Merchant.objects.raw(sql, params)
+    return shop
+
+
+def recent_journals(*, merchant_pk: int, kinds: list[str], count: int) -> list[dict]:
+    """The shop's last `count` journals of each of `kinds`, in one statement."""
+    sql, params = _compiled(_recent, tuple(kinds), count)
+    with connection.cursor() as cur:
+        cur.execute(sql, _with(params, {"merchant_pk": merchant_pk}))
+        names = ["pk" if column.name == "id" else column.name for column in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int], dict]]:
@@ -174,7 +232,7 @@ def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int
     parts, params, selects = [], [], []
     for i, (kind, selection) in enumerate(batch):
         lines, column, _columns, figures = _FIGURES[kind]
-        records_sql, names = _to_journal(kind, selection.get("since") is not None)
+        records_sql, names = _compiled(_to_journal, kind, selection.get("since") is not None)
         parts += [
             f"j{i} AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
             # Read once, by the INSERT and by the sums: the same rows.
@@ -185,7 +243,7 @@ def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int
             f"f{i} AS ({figures.format(i=i)})",
         ]
         params += [Journal._meta.db_table]
-        params += [value if name is None else selection[name] for name, value in names]
+        params += _with(names, selection)
         # One row per currency (and SUM line), or one of NULLs: the journal's id in any case.
         selects.append(f"SELECT {i}, j{i}.id, f{i}.* FROM j{i} LEFT JOIN f{i} ON true")
     sql = f"WITH {', '.join(parts)} " + " UNION ALL ".join(selects)

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from golive.selectors import environment_since, with_environment_since
+from golive.selectors import annotate_environment_since, environment_since
 from merchants.models import Merchant
 from merchants.services import merchant_secret
 
@@ -96,36 +96,40 @@ def journal_shops(*, merchant_id: str | None = None):
     return shops.order_by("merchant_id")
 
 
-def _lock_cursors(*, merchant_pk: int, kinds: list[str]) -> None:
-    """The shop's cursor rows for `kinds`, created on first use, locked until the transaction
-    ends: one upsert (INSERT … ON CONFLICT DO UPDATE locks the row it finds, waiting for a build
-    that holds it). Always in the order of JournalKind.values, so two builds never deadlock."""
-    JournalCursor.objects.bulk_create(
-        [JournalCursor(merchant_id=merchant_pk, kind=kind) for kind in kinds],
-        update_conflicts=True,
-        unique_fields=["merchant", "kind"],
-        update_fields=["kind"],
-    )
-
-
-def _recent_journals(*, merchant_pk: int, kinds: list[str]) -> dict[str, list[dict]]:
-    """The shop's last _RECENT journals of each kind, newest first, read after the cursors are
-    locked (a build that held them has committed): one query where the database can (UNION ALL
-    of each kind's), one per kind elsewhere."""
-    queries = [
-        Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
-        .order_by("-sequence")
-        .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[:_RECENT]
-        for kind in kinds
-    ]
-    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        rows = list(queries[0].union(*queries[1:], all=True))
+def _lock_and_read(*, merchant_pk: int, kinds: list[str]) -> tuple[Merchant, dict[str, list]]:
+    """Lock the shop's cursor rows for `kinds` (created on first use) until the transaction
+    ends, then read the shop (with when it went into production) and its last _RECENT journals
+    of each kind, newest first → (shop, {kind: journals}). Cursors are always locked in the
+    order of JournalKind.values, so two builds never deadlock. The journals are read by a later
+    statement than the lock: one that waited for another build sees what it committed."""
+    if connection.vendor == "postgresql":
+        # Two statements whatever the kinds, each compiled once (journals.copy).
+        shop = copy.lock_shop(merchant_pk=merchant_pk, kinds=kinds)
+        rows = copy.recent_journals(merchant_pk=merchant_pk, kinds=kinds, count=_RECENT)
     else:
-        rows = [row for query in queries for row in query]
+        # INSERT … ON CONFLICT DO UPDATE: created on first use, and locked where rows lock.
+        JournalCursor.objects.bulk_create(
+            [JournalCursor(merchant_id=merchant_pk, kind=kind) for kind in kinds],
+            update_conflicts=True,
+            unique_fields=["merchant", "kind"],
+            update_fields=["kind"],
+        )
+        shop = annotate_environment_since(
+            Merchant.objects.filter(pk=merchant_pk), Merchant.Environment.PRODUCTION
+        ).get()
+        rows = [
+            row
+            for kind in kinds
+            for row in Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
+            .order_by("-sequence")
+            .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[
+                :_RECENT
+            ]
+        ]
     recent = {kind: [] for kind in kinds}
     for row in sorted(rows, key=lambda row: -row["sequence"]):
         recent[row["kind"]].append(row)
-    return recent
+    return shop, recent
 
 
 def journal_build(
@@ -193,12 +197,8 @@ def _build_kinds(
 ) -> list[tuple[Journal, bool]]:
     """The shop's journals of `kinds` (in JournalKind order) for `journal_date`; the caller
     holds the DB transaction. → [(journal, built now?)] in the order of `kinds`."""
-    _lock_cursors(merchant_pk=merchant_pk, kinds=kinds)
-    (merchant,) = with_environment_since(
-        Merchant.objects.filter(pk=merchant_pk), Merchant.Environment.PRODUCTION
-    )
+    merchant, recent = _lock_and_read(merchant_pk=merchant_pk, kinds=kinds)
     since = production_since(merchant=merchant)
-    recent = _recent_journals(merchant_pk=merchant_pk, kinds=kinds)
     done: dict[str, tuple[Journal, bool]] = {}
     todo = []
     for kind in kinds:
