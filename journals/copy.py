@@ -16,6 +16,7 @@ rule can hold one).
 
 import datetime as dt
 import functools
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -109,7 +110,7 @@ _TRANSACTION_LINES = f"""
     SELECT {", ".join(_TRANSACTION_CELLS)}
     FROM {Transaction._meta.db_table} t
     LEFT JOIN {Transaction._meta.db_table} s ON s.id = t.source_id
-    WHERE t.id = ANY(%(ids)s)
+    WHERE t.id = ANY(%(ids)s::bigint[])
     ORDER BY t.id"""  # noqa: S608 - table names and expressions are ours
 
 _OPERATION_LINES = f"""
@@ -118,19 +119,20 @@ _OPERATION_LINES = f"""
     JOIN {Transaction._meta.db_table} t ON t.id = o.transaction_id
     LEFT JOIN {Operation.user.field.related_model._meta.db_table} u ON u.id = o.user_id
     LEFT JOIN {Transaction._meta.db_table} n ON n.id = o.new_transaction_id
-    WHERE o.id = ANY(%(ids)s)
+    WHERE o.id = ANY(%(ids)s::bigint[])
     ORDER BY o.id"""  # noqa: S608 - table names and expressions are ours
 
 # Per kind: the membership table and its column, the record columns the sums need, and the
-# sums of the records to journal (`s`): (currency, what, count, sum, ids), `what` being NULL for
-# transactions, the SUM line's name for operations (files.operation_line).
+# sums of the records to journal (`s`): (currency, what, count, sum, ids, highest id), `what`
+# being NULL for transactions, the SUM line's name for operations (files.operation_line); the
+# ids as text, handed back to PostgreSQL as they came (no list of integers built and dumped).
 _FIGURES = {
     JournalKind.TRANSACTIONS: (
         JournalTransaction,
         "transaction_id",
         ("id", "currency_code", "origin_amount"),
         "SELECT currency_code::text, NULL::text, count(*), sum(origin_amount)::bigint, "
-        "array_agg(id)::bigint[] FROM s{i} GROUP BY currency_code",
+        "string_agg(id::text, ','), max(id) FROM s{i} GROUP BY currency_code",
     ),
     JournalKind.OPERATIONS: (
         JournalOperation,
@@ -138,7 +140,8 @@ _FIGURES = {
         ("id", "currency_code", "response_code", "kind", "amount"),
         "SELECT currency_code::text, "
         "(CASE WHEN response_code = '00' THEN kind ELSE 'REFUSED' END)::text, "
-        "count(*), sum(amount)::bigint, array_agg(id)::bigint[] FROM s{i} GROUP BY 1, 2",
+        "count(*), sum(amount)::bigint, string_agg(id::text, ','), max(id) FROM s{i} "
+        "GROUP BY 1, 2",
     ),
 }
 
@@ -223,12 +226,21 @@ def recent_journals(*, merchant_pk: int, kinds: list[str], count: int) -> list[d
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int], dict]]:
+class Records(NamedTuple):
+    """The records put in a journal: their ids as a PostgreSQL array literal, how many, the
+    highest id (0 if none)."""
+
+    array: str
+    count: int
+    last: int
+
+
+def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, Records, dict]]:
     """Draw a journal id for each (kind, selection) of `batch` (`selection`: the arguments of
     selectors.records_not_in_journal but the kind) and put the records it selects in that
     journal, all in one statement: per kind an INSERT … SELECT, the journal's id drawn inside
     it (nextval), the sums made from the same selected rows.
-    → {kind: (journal id, the records' ids in order, totals as files.*_tail want them)}."""
+    → {kind: (journal id, its Records, totals as files.*_tail want them)}."""
     parts, params, selects = [], [], []
     for i, (kind, selection) in enumerate(batch):
         lines, column, _columns, figures = _FIGURES[kind]
@@ -254,21 +266,25 @@ def record_lines(batch: list[tuple[str, dict]]) -> dict[str, tuple[int, list[int
     for i, (kind, _selection) in enumerate(batch):
         journal_pk = next(row[1] for row in rows if row[0] == i)
         sums = [row[2:] for row in rows if row[0] == i and row[4] is not None]
-        ids = sorted(pk for row in sums for pk in row[4])
+        records = Records(
+            array="{" + ",".join(row[4] for row in sums) + "}",
+            count=sum(row[2] for row in sums),
+            last=max((row[5] for row in sums), default=0),
+        )
         if kind == JournalKind.TRANSACTIONS:
-            totals = {currency: total for currency, _w, _n, total, _ids in sums}
+            totals = {currency: total for currency, _w, _n, total, *_ids in sums}
         else:
             totals = {}
-            for currency, what, n, total, _ids in sums:
+            for currency, what, n, total, *_ids in sums:
                 totals.setdefault(currency, {})[what] = [n, total]
-        built[kind] = (journal_pk, ids, totals)
+        built[kind] = (journal_pk, records, totals)
     return built
 
 
-def body(*, ids: list[int], kind: str, merchant_id: str) -> bytes:
-    """The record lines of the records `ids`, written by PostgreSQL's COPY … TO STDOUT (CSV,
-    `;`), as the bytes it streamed. By their ids (primary keys): a plan that does not depend on
-    the membership table's statistics."""
+def body(*, ids: str, kind: str, merchant_id: str) -> bytes:
+    """The record lines of the records `ids` (an array literal), written by PostgreSQL's
+    COPY … TO STDOUT (CSV, `;`), as the bytes it streamed. By their ids (primary keys): a plan
+    that does not depend on the membership table's statistics."""
     query = _TRANSACTION_LINES if kind == JournalKind.TRANSACTIONS else _OPERATION_LINES
     params = {"merchant_id": merchant_id, "ids": ids}
     chunks = []
@@ -287,15 +303,15 @@ def render(
     journal_date: dt.date,
     generated_at: dt.datetime,
     sequence: int,
-    ids: list[int],
+    records: Records,
     totals: dict,
     rows,
 ) -> tuple[bytes, dict]:
-    """The whole file of the records `ids`, whose membership rows are stored (ids and totals
+    """The whole file of the `records`, whose membership rows are stored (records and totals
     from record_lines) → (bytes, totals as stored). `rows`: a callable giving the selector rows
     of its records, for the portable path when the database's CSV would differ."""
-    count = len(ids)
-    data = body(ids=ids, kind=kind, merchant_id=merchant_id)
+    count = records.count
+    data = body(ids=records.array, kind=kind, merchant_id=merchant_id)
     if b"\r" in data:
         text, _count, totals = files.render(
             kind=kind,

@@ -271,15 +271,15 @@ def _write_in_database(todo: list, *, secret: str) -> None:
     (docs/journals.md "Exactly once")."""
     drawn = copy.record_lines([(kind, selection) for kind, _journal, selection, *_rest in todo])
     for kind, journal, _selection, header, previous_max in todo:
-        journal.pk, ids, totals = drawn[kind]
+        journal.pk, records, totals = drawn[kind]
         data, totals = copy.render(
             **header,
-            ids=ids,
+            records=records,
             totals=totals,
             rows=lambda pk=journal.pk, kind=kind: records_in_journal(journal_pk=pk, kind=kind),
         )
-        _store_file(journal, data=data, count=len(ids), totals=totals, secret=secret)
-        journal.max_record_id = max([previous_max, *ids[-1:]])
+        _store_file(journal, data=data, count=records.count, totals=totals, secret=secret)
+        journal.max_record_id = max(previous_max, records.last)
     Journal.objects.bulk_create([journal for _kind, journal, *_rest in todo])
 
 
