@@ -11,7 +11,10 @@ each calling journals.services.journals_build_shop (what the Celery task of one 
 its share of the shops. It does so once per path (--paths): `portable`, Python formatting the
 rows the selector fetched (what SQLite runs, and what PostgreSQL ran before), then, after emptying
 the journals, `database`, PostgreSQL writing the membership and the lines (journals.copy): the
-before and the after in the same run. Sending is not timed (it is the mail server's speed). Prints
+before and the after in the same run. `--reuse` keeps a database that holds this scale's day
+(only the journals are emptied); `--compare-ref CHECKOUT` then builds the same day again with
+another checkout's code (e.g. /work/main), main's and this code's on the same seeded rows, in the
+same run. Sending is not timed (it is the mail server's speed). Prints
 figures and the load average; asserts nothing about time, but checks that every record landed in
 exactly one journal.
 """
