@@ -155,26 +155,26 @@ _MARKS = {
 _MARK = {name: value for value, name in _MARKS.items()}
 
 
-def _to_journal(kind: str, with_since: bool) -> QuerySet:
+def _to_journal(kind: str, with_since: bool) -> tuple[QuerySet, set[str]]:
     """selectors.records_not_in_journal (the rule of what a journal takes), with the columns the
-    sums need."""
+    sums need; and the arguments it takes."""
     records = records_not_in_journal(
         merchant_pk=_MARK["merchant_pk"],
         kind=kind,
         scan_from_id=_MARK["scan_from_id"],
         since=_MARK["since"] if with_since else None,
     )
-    return records.values_list(*_FIGURES[kind][2])
+    arguments = {"merchant_pk", "scan_from_id"} | ({"since"} if with_since else set())
+    return records.values_list(*_FIGURES[kind][2]), arguments
 
 
-def _shop() -> QuerySet:
+def _shop() -> tuple[QuerySet, set[str]]:
     """The shop, with when it entered production (golive's rule, its SQL)."""
-    return annotate_environment_since(
-        Merchant.objects.filter(pk=_MARK["merchant_pk"]), Merchant.Environment.PRODUCTION
-    )
+    shop = Merchant.objects.filter(pk=_MARK["merchant_pk"])
+    return annotate_environment_since(shop, Merchant.Environment.PRODUCTION), {"merchant_pk"}
 
 
-def _recent(kinds: tuple[str, ...], count: int) -> QuerySet:
+def _recent(kinds: tuple[str, ...], count: int) -> tuple[QuerySet, set[str]]:
     """The shop's last `count` journals of each kind, newest first (UNION ALL of each kind's)."""
     queries = [
         Journal.objects.filter(merchant_id=_MARK["merchant_pk"], kind=kind)
@@ -182,16 +182,24 @@ def _recent(kinds: tuple[str, ...], count: int) -> QuerySet:
         .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[:count]
         for kind in kinds
     ]
-    return queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return union, {"merchant_pk"}
 
 
 @functools.cache
 def _compiled(query, *key) -> tuple[str, list[tuple[str | None, object]]]:
-    """The SQL of the ORM query `query(*key)`, compiled once per process (compiling it costs
-    more than running it, 2,000 shops a night) → (sql, its parameters: (the argument's name,
-    None) or, for a constant of the SQL such as EXISTS's `SELECT 1`, (None, its value))."""
-    sql, params = query(*key).query.sql_with_params()
-    return sql, [(_MARKS.get(param), param) for param in params]
+    """The SQL of the ORM query `query(*key)` (→ the queryset, built on the stand-ins of the
+    arguments it takes, and their names), compiled once per process (compiling it costs more
+    than running it, 2,000 shops a night) → (sql, its parameters: (the argument's name, None)
+    or, for a constant of the SQL such as EXISTS's `SELECT 1`, (None, its value))."""
+    queryset, arguments = query(*key)
+    sql, params = queryset.query.sql_with_params()
+    named = [(_MARKS.get(param), param) for param in params]
+    # Every stand-in must come back as a parameter: one the ORM had rewritten would stay in the
+    # SQL as a constant (a go-live instant in 1901) and silently change what a journal takes.
+    if {name for name, _value in named if name} != arguments:
+        raise RuntimeError(f"{query.__name__}{key}: the SQL lost an argument: {params}")
+    return sql, named
 
 
 def _with(params: list[tuple[str | None, object]], values: dict) -> list:
