@@ -1,8 +1,9 @@
 """Writes of journals: build (exactly once), deliver (at most once per acceptance), resend.
 
 Exactly once, per shop and kind (docs/journals.md "Exactly once"):
-- a build holds the shop's JournalCursor row (SELECT … FOR UPDATE) for its whole DB transaction, so
-  two builds of one shop and kind run one after the other, never interleaved;
+- a build holds the shop's JournalCursor row (locked by INSERT … ON CONFLICT DO UPDATE, which
+  creates it on first use) for its whole DB transaction, so two builds of one shop and kind run
+  one after the other, never interleaved;
 - it takes every record of the shop not yet in a journal of that kind (anti-join), stores the
   journal, its lines and the next sequence number in that same DB transaction: all or nothing;
 - membership lines are UNIQUE on the record: the database refuses a record in two journals;
