@@ -11,7 +11,10 @@ each calling journals.services.journals_build_shop (what the Celery task of one 
 its share of the shops. It does so once per path (--paths): `portable`, Python formatting the
 rows the selector fetched (what SQLite runs, and what PostgreSQL ran before), then, after emptying
 the journals, `database`, PostgreSQL writing the membership and the lines (journals.copy): the
-before and the after in the same run. Sending is not timed (it is the mail server's speed). Prints
+before and the after in the same run. `--reuse` keeps a database that holds this scale's day
+(only the journals are emptied); `--compare-ref CHECKOUT` then builds the same day again with
+another checkout's code (e.g. /work/main), main's and this code's on the same seeded rows, in the
+same run. Sending is not timed (it is the mail server's speed). Prints
 figures and the load average; asserts nothing about time, but checks that every record landed in
 exactly one journal.
 """
@@ -215,6 +218,66 @@ def build(pks: list[int], workers: int, *, in_database: bool) -> dict:
     }
 
 
+# A worker running another checkout's code (--compare-ref), in its own directory: Django set
+# up, "ready", then its share of the shops built on "go" (the same `work` as above, that
+# checkout's), its figures printed as JSON.
+_REF_WORKER = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from bench._common import django_setup
+from bench.journals import work
+django_setup(os.environ["DATABASE_URL"])
+pks = json.loads(sys.stdin.readline())
+print("ready", flush=True)
+sys.stdin.readline()
+print(json.dumps(work((True, pks))), flush=True)
+"""
+
+
+def build_ref(pks: list[int], workers: int, *, ref: Path, url: str) -> dict:
+    """Every shop's two journals by the code of the checkout `ref` (its default path on
+    PostgreSQL), shops shared between `workers` processes started together, as build() does."""
+    import json
+    import subprocess
+
+    from bench._common import production_env
+
+    load = os.getloadavg()[0]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _REF_WORKER],
+            cwd=ref,
+            env=production_env(url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    for i, proc in enumerate(procs):
+        proc.stdin.write(json.dumps(pks[i::workers]) + "\n")
+        proc.stdin.flush()
+    for proc in procs:
+        if proc.stdout.readline().strip() != "ready":
+            sys.exit(f"--compare-ref: a worker of {ref} did not start")
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = []
+    for proc in procs:
+        out, _err = proc.communicate()
+        if proc.returncode:
+            sys.exit(f"--compare-ref: a worker of {ref} failed")
+        results.append(json.loads(out))
+    return {
+        "seconds": max(w[1] for _r, _c, w in results) - min(w[0] for _r, _c, w in results),
+        "records": sum(r for r, _cpu, _w in results),
+        "python_cpu": sum(cpu[0] for _r, cpu, _w in results),
+        "postgres_cpu": sum(cpu[1] for _r, cpu, _w in results),
+        "load": (load, os.getloadavg()[0]),
+    }
+
+
 def forget_journals() -> None:
     """Empty the journals, their lines and cursors: the next path starts from the same day."""
     from django.db import connection
@@ -239,10 +302,23 @@ def main():
         help="which builds to time, in order: portable (Python formats), database (COPY)",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny scale, for CI")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database when it holds this scale's day already (journals emptied)",
+    )
+    parser.add_argument(
+        "--compare-ref",
+        type=Path,
+        metavar="CHECKOUT",
+        help="then build the same day again with another checkout's code (e.g. /work/main)",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.transactions, args.operations, args.shops = 2000, 400, 20
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if args.compare_ref and not (args.compare_ref / "bench" / "journals.py").is_file():
+        sys.exit(f"--compare-ref: no bench/journals.py in {args.compare_ref}")
     if not paths or set(paths) - {"portable", "database"}:
         sys.exit("--paths: portable, database or both (comma-separated)")
     url = os.environ.get(
@@ -251,21 +327,31 @@ def main():
     parsed = urlparse(url)
     if not parsed.scheme.startswith("postgres"):
         sys.exit("bench/journals.py needs PostgreSQL (DATABASE_URL=postgres://…)")
-    database(url, fresh=True)
+    database(url, fresh=not args.reuse)
     migrate(url)
     django_setup(url)  # production settings (DEBUG off), as a worker runs
     from django.db import connection
 
     from journals.models import JournalOperation, JournalTransaction
     from merchants.models import Merchant
+    from operations.models import Operation
+    from transactions.models import Transaction
 
-    print(
-        f"seeding {args.transactions:,} transactions + {args.operations:,} operations…",
-        flush=True,
-    )
-    started = time.perf_counter()
-    seed(transactions=args.transactions, operations=args.operations, shops=args.shops)
-    seeded = time.perf_counter() - started
+    held = (Merchant.objects.count(), Transaction.objects.count(), Operation.objects.count())
+    if held == (args.shops, args.transactions, args.operations):
+        print("reusing the seeded day (journals emptied)", flush=True)
+        forget_journals()
+        seeded = 0.0
+    elif any(held):
+        sys.exit(f"--reuse: the database holds {held} (shops, transactions, operations)")
+    else:
+        print(
+            f"seeding {args.transactions:,} transactions + {args.operations:,} operations…",
+            flush=True,
+        )
+        started = time.perf_counter()
+        seed(transactions=args.transactions, operations=args.operations, shops=args.shops)
+        seeded = time.perf_counter() - started
     copy_seconds, copy_bytes = copy_time()
     pks = list(Merchant.objects.order_by("pk").values_list("pk", flat=True))
     print(
@@ -275,15 +361,21 @@ def main():
     )
     print(f"COPY … TO of the same rows: {copy_seconds:.1f} s ({copy_bytes / 1e6:,.0f} MB)")
     mismatch = False
-    for index, path in enumerate(paths):
+    runs = [(path, path) for path in paths]
+    if args.compare_ref:
+        runs.append((f"{args.compare_ref} (reference)", None))
+    for index, (name, path) in enumerate(runs):
         if index:
             forget_journals()
         connection.close()
-        print(f"building ({path})…", flush=True)
-        run = build(pks, args.workers, in_database=path == "database")
+        print(f"building ({name})…", flush=True)
+        if path is None:
+            run = build_ref(pks, args.workers, ref=args.compare_ref.resolve(), url=url)
+        else:
+            run = build(pks, args.workers, in_database=path == "database")
         seconds = run["seconds"]
         print(
-            f"{path}: {2 * len(pks):,} journals, {run['records']:,} lines, {args.workers} "
+            f"{name}: {2 * len(pks):,} journals, {run['records']:,} lines, {args.workers} "
             f"workers: {seconds:.1f} s = {run['records'] / seconds:,.0f} lines/s; "
             f"ratio to COPY {seconds / copy_seconds:.1f}; load average "
             f"{run['load'][0]:.2f} → {run['load'][1]:.2f}"

@@ -27,8 +27,8 @@ class JournalState(models.TextChoices):
 
 
 class JournalCursor(models.Model):
-    """Per shop and kind: the row a build locks (SELECT … FOR UPDATE) for its whole length, so
-    builds of one shop and kind never interleave."""
+    """Per shop and kind: the row a build locks (an upsert, INSERT … ON CONFLICT DO UPDATE) for
+    its whole length, so builds of one shop and kind never interleave."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=JournalKind.choices)

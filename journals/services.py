@@ -1,8 +1,9 @@
 """Writes of journals: build (exactly once), deliver (at most once per acceptance), resend.
 
 Exactly once, per shop and kind (docs/journals.md "Exactly once"):
-- a build holds the shop's JournalCursor row (SELECT … FOR UPDATE) for its whole DB transaction, so
-  two builds of one shop and kind run one after the other, never interleaved;
+- a build holds the shop's JournalCursor row (locked by INSERT … ON CONFLICT DO UPDATE, which
+  creates it on first use) for its whole DB transaction, so two builds of one shop and kind run
+  one after the other, never interleaved;
 - it takes every record of the shop not yet in a journal of that kind (anti-join), stores the
   journal, its lines and the next sequence number in that same DB transaction: all or nothing;
 - membership lines are UNIQUE on the record: the database refuses a record in two journals;
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from golive.selectors import environment_since
+from golive.selectors import annotate_environment_since, environment_since
 from merchants.models import Merchant
 from merchants.services import merchant_secret
 
@@ -96,16 +97,40 @@ def journal_shops(*, merchant_id: str | None = None):
     return shops.order_by("merchant_id")
 
 
-def _locked_cursor(*, merchant_pk: int, kind: str) -> JournalCursor:
-    """The shop's cursor row for `kind`, created on first use, locked until the transaction ends."""
-    locked = JournalCursor.objects.select_for_update(of=("self",)).select_related("merchant")
-    try:
-        return locked.get(merchant_id=merchant_pk, kind=kind)
-    except JournalCursor.DoesNotExist:
+def _lock_and_read(*, merchant_pk: int, kinds: list[str]) -> tuple[Merchant, dict[str, list]]:
+    """Lock the shop's cursor rows for `kinds` (created on first use) until the transaction
+    ends, then read the shop (with when it went into production) and its last _RECENT journals
+    of each kind, newest first → (shop, {kind: journals}). Cursors are always locked in the
+    order of JournalKind.values, so two builds never deadlock. The journals are read by a later
+    statement than the lock: one that waited for another build sees what it committed."""
+    if connection.vendor == "postgresql":
+        # Two statements whatever the kinds, each compiled once (journals.copy).
+        shop = copy.lock_shop(merchant_pk=merchant_pk, kinds=kinds)
+        rows = copy.recent_journals(merchant_pk=merchant_pk, kinds=kinds, count=_RECENT)
+    else:
+        # INSERT … ON CONFLICT DO UPDATE: created on first use, and locked where rows lock.
         JournalCursor.objects.bulk_create(
-            [JournalCursor(merchant_id=merchant_pk, kind=kind)], ignore_conflicts=True
+            [JournalCursor(merchant_id=merchant_pk, kind=kind) for kind in kinds],
+            update_conflicts=True,
+            unique_fields=["merchant", "kind"],
+            update_fields=["kind"],
         )
-        return locked.get(merchant_id=merchant_pk, kind=kind)
+        shop = annotate_environment_since(
+            Merchant.objects.filter(pk=merchant_pk), Merchant.Environment.PRODUCTION
+        ).get()
+        rows = [
+            row
+            for kind in kinds
+            for row in Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
+            .order_by("-sequence")
+            .values("pk", "kind", "sequence", "journal_date", "generated_at", "max_record_id")[
+                :_RECENT
+            ]
+        ]
+    recent = {kind: [] for kind in kinds}
+    for row in sorted(rows, key=lambda row: -row["sequence"]):
+        recent[row["kind"]].append(row)
+    return shop, recent
 
 
 def journal_build(
@@ -129,21 +154,18 @@ def journals_build_shop(
     in_database: bool | None = None,
 ) -> list[tuple[Journal, bool]]:
     """Both journals of the shop for `journal_date` (transactions, then operations), as
-    journal_build would, in one DB transaction: half the round trips and commits of the run.
-    `in_database`: as for _build (the benchmark compares both paths)."""
-    now = now or timezone.now()
+    journal_build would, in one DB transaction and shared statements: the cursors locked, the
+    shop and its last journals read, both memberships written, then both journals' rows, once
+    for the two (docs/journals.md "How the file is written"). `in_database`: as for _build (the
+    benchmark compares both paths)."""
     with transaction.atomic(durable=True):
-        # Cursors always locked in the same order (TRANSACTIONS, OPERATIONS): no deadlock.
-        return [
-            _build(
-                merchant_pk=merchant_pk,
-                kind=kind,
-                journal_date=journal_date,
-                now=now,
-                in_database=in_database,
-            )
-            for kind in JournalKind.values
-        ]
+        return _build_kinds(
+            merchant_pk=merchant_pk,
+            kinds=list(JournalKind.values),
+            journal_date=journal_date,
+            now=now or timezone.now(),
+            in_database=in_database,
+        )
 
 
 def _build(
@@ -157,86 +179,118 @@ def _build(
     """journal_build's body; the caller holds the DB transaction. `in_database`: whether
     PostgreSQL writes the file (journals.copy; the default on PostgreSQL) or Python does
     (files.render over the selector's rows: the portable path, the same bytes)."""
-    merchant = _locked_cursor(merchant_pk=merchant_pk, kind=kind).merchant
-    recent = list(
-        Journal.objects.filter(merchant_id=merchant_pk, kind=kind)
-        .order_by("-sequence")
-        .values("pk", "sequence", "journal_date", "generated_at", "max_record_id")[:_RECENT]
-    )
-    last = recent[0] if recent else None
-    # Journals follow one another by date, so only the last one can be this date's.
-    if last is not None and last["journal_date"] == journal_date:
-        return Journal.objects.select_related("merchant").get(pk=last["pk"]), False
-    if last is not None and last["journal_date"] > journal_date:
-        raise JournalError(
-            _("A later journal (%(date)s) exists already: journals follow one another.")
-            % {"date": last["journal_date"].isoformat()}
-        )
-    records = records_not_in_journal(
+    return _build_kinds(
         merchant_pk=merchant_pk,
-        kind=kind,
-        scan_from_id=_scan_from_id(merchant_pk=merchant_pk, kind=kind, now=now, recent=recent),
-        since=production_since(merchant=merchant),
-    )
-    # Under the cursor lock, the last committed journal gives the next number: no gap, and
-    # (shop, kind, sequence) is UNIQUE in the database besides.
-    sequence = last["sequence"] + 1 if last else 1
-    header = {
-        "kind": kind,
-        "merchant_id": merchant.merchant_id,
-        "journal_date": journal_date,
-        "generated_at": now,
-        "sequence": sequence,
-    }
-    journal = Journal(
-        merchant=merchant,
-        kind=kind,
-        sequence=sequence,
+        kinds=[kind],
         journal_date=journal_date,
-        generated_at=now,
-        filename=files.filename(
+        now=now,
+        in_database=in_database,
+    )[0]
+
+
+def _build_kinds(
+    *,
+    merchant_pk: int,
+    kinds: list[str],
+    journal_date: dt.date,
+    now: dt.datetime,
+    in_database: bool | None = None,
+) -> list[tuple[Journal, bool]]:
+    """The shop's journals of `kinds` (in JournalKind order) for `journal_date`; the caller
+    holds the DB transaction. → [(journal, built now?)] in the order of `kinds`."""
+    merchant, recent = _lock_and_read(merchant_pk=merchant_pk, kinds=kinds)
+    since = production_since(merchant=merchant)
+    done: dict[str, tuple[Journal, bool]] = {}
+    todo = []
+    for kind in kinds:
+        last = recent[kind][0] if recent[kind] else None
+        # Journals follow one another by date, so only the last one can be this date's.
+        if last is not None and last["journal_date"] == journal_date:
+            done[kind] = (Journal.objects.select_related("merchant").get(pk=last["pk"]), False)
+            continue
+        if last is not None and last["journal_date"] > journal_date:
+            raise JournalError(
+                _("A later journal (%(date)s) exists already: journals follow one another.")
+                % {"date": last["journal_date"].isoformat()}
+            )
+        selection = {
+            "merchant_pk": merchant_pk,
+            "scan_from_id": _scan_from_id(
+                merchant_pk=merchant_pk, kind=kind, now=now, recent=recent[kind]
+            ),
+            "since": since,
+        }
+        # Under the cursor lock, the last committed journal gives the next number: no gap, and
+        # (shop, kind, sequence) is UNIQUE in the database besides.
+        sequence = last["sequence"] + 1 if last else 1
+        header = {
+            "kind": kind,
+            "merchant_id": merchant.merchant_id,
+            "journal_date": journal_date,
+            "generated_at": now,
+            "sequence": sequence,
+        }
+        journal = Journal(
+            merchant=merchant,
             kind=kind,
-            merchant_id=merchant.merchant_id,
-            journal_date=journal_date,
             sequence=sequence,
-        ),
-        secret_key_version=merchant.secret_key_version,
-    )
-    previous_max = last["max_record_id"] if last else 0
-    if in_database is None:
-        in_database = connection.vendor == "postgresql"
-    if in_database:
-        # PostgreSQL writes the membership and the file (journals.copy). The records are read
-        # before the journal's INSERT, as on the portable path: its id is drawn first, and the
-        # lines carry no database constraint on it (docs/journals.md "Exactly once").
-        journal.pk = copy.next_journal_id()
-        ids, totals = copy.record_lines(journal_pk=journal.pk, kind=kind, records=records)
+            journal_date=journal_date,
+            generated_at=now,
+            filename=files.filename(
+                kind=kind,
+                merchant_id=merchant.merchant_id,
+                journal_date=journal_date,
+                sequence=sequence,
+            ),
+            secret_key_version=merchant.secret_key_version,
+        )
+        previous_max = last["max_record_id"] if last else 0
+        todo.append((kind, journal, selection, header, previous_max))
+    if todo:
+        secret = merchant_secret(merchant=merchant)
+        if in_database is None:
+            in_database = connection.vendor == "postgresql"
+        if in_database:
+            _write_in_database(todo, secret=secret)
+        else:
+            for kind, journal, selection, header, previous_max in todo:
+                rows = list(records_not_in_journal(kind=kind, **selection))
+                text, count, totals = files.render(**header, rows=rows)
+                _store_file(journal, data=text.encode(), count=count, totals=totals, secret=secret)
+                journal.max_record_id = max([previous_max, *(r[0] for r in rows)])
+                journal.save()
+                _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
+        done.update((kind, (journal, True)) for kind, journal, *_rest in todo)
+    return [done[kind] for kind in kinds]
+
+
+def _write_in_database(todo: list, *, secret: str) -> None:
+    """PostgreSQL writes the memberships and the files (journals.copy): one statement draws
+    every journal's id and stores every membership, one COPY per journal streams its lines, one
+    INSERT stores the journals' rows. The records are read before the journals' INSERT, as on
+    the portable path: the lines carry no database constraint on their journal
+    (docs/journals.md "Exactly once")."""
+    drawn = copy.record_lines([(kind, selection) for kind, _journal, selection, *_rest in todo])
+    for kind, journal, _selection, header, previous_max in todo:
+        journal.pk, records, totals = drawn[kind]
         data, totals = copy.render(
             **header,
-            ids=ids,
+            records=records,
             totals=totals,
-            rows=lambda: records_in_journal(journal_pk=journal.pk, kind=kind),
+            rows=lambda pk=journal.pk, kind=kind: records_in_journal(journal_pk=pk, kind=kind),
         )
-        _store_file(journal, data=data, count=len(ids), totals=totals, merchant=merchant)
-        journal.max_record_id = max([previous_max, *ids[-1:]])
-        journal.save(force_insert=True)
-        return journal, True
-    rows = list(records)
-    text, count, totals = files.render(**header, rows=rows)
-    _store_file(journal, data=text.encode(), count=count, totals=totals, merchant=merchant)
-    journal.max_record_id = max([previous_max, *(r[0] for r in rows)])
-    journal.save()
-    _add_lines(journal=journal, kind=kind, record_ids=[r[0] for r in rows])
-    return journal, True
+        _store_file(journal, data=data, count=records.count, totals=totals, secret=secret)
+        journal.max_record_id = max(previous_max, records.last)
+    Journal.objects.bulk_create([journal for _kind, journal, *_rest in todo])
 
 
-def _store_file(journal: Journal, *, data: bytes, count: int, totals: dict, merchant) -> None:
+def _store_file(journal: Journal, *, data: bytes, count: int, totals: dict, secret: str) -> None:
     """The file on the journal, with its record count, totals, hash and seal (not saved yet)."""
     journal.content = data.decode()
     journal.record_count = count
     journal.totals = totals
     journal.sha256 = files.sha256_hex(data)
-    journal.seal = files.seal_hex(data, merchant_secret(merchant=merchant))
+    journal.seal = files.seal_hex(data, secret)
 
 
 def _add_lines(*, journal: Journal, kind: str, record_ids: list[int]) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from journals.models import Journal, JournalTransaction
-from journals.services import JournalError, journal_build
+from journals.models import Journal, JournalOperation, JournalTransaction
+from journals.services import JournalError, journal_build, journals_build_shop
 from merchants.models import Merchant
 from tests.clock import python_command
 from tests.factories import make_transaction
-from tests.journals.conftest import DAY, at
+from tests.journals.conftest import DAY, at, make_op
 from tests.waiting import DEADLINE, Outcome, start_together, wait_for_event, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -208,4 +208,91 @@ def test_a_build_killed_before_it_commits_leaves_nothing_and_the_next_one_takes_
 
     journal = build(shop, DAY)
     assert journal.sequence == 1
+    assert_each_once(shop, records)
+
+
+def assert_each_operation_once(shop, operations):
+    lines = list(
+        JournalOperation.objects.filter(journal__merchant=shop).values_list("operation", flat=True)
+    )
+    assert sorted(lines) == sorted(o.pk for o in operations)
+
+
+def test_two_workers_building_a_shop_together_give_one_journal_of_each_kind(shop):
+    """The daily run's task (both kinds in one DB transaction) run twice at once: the second
+    waits on the cursors the first locked, then finds its journals (never a line twice)."""
+    yesterday = DAY - dt.timedelta(days=1)
+    # The cursors exist already (as on every day but the first): only their lock serialises.
+    journals_build_shop(merchant_pk=shop.pk, journal_date=yesterday, now=at(4, day=yesterday))
+    records = [make_transaction(shop) for _ in range(30)]
+    operations = [make_op(t, "CANCEL", 10, "TO_CAPTURE", "TO_CAPTURE") for t in records[:10]]
+    barrier = start_together(2)
+
+    def worker():
+        barrier.wait()
+        return journals_build_shop(merchant_pk=shop.pk, journal_date=DAY, now=at(4, day=DAY))
+
+    runs = [Outcome(worker) for _ in range(2)]
+    outcomes = [run.result() for run in runs]
+
+    assert sorted([created for _, created in built] for built in outcomes) == [
+        [False, False],
+        [True, True],
+    ]
+    assert {j.pk for j, _ in outcomes[0]} == {j.pk for j, _ in outcomes[1]}
+    assert Journal.objects.filter(merchant=shop, journal_date=DAY).count() == 2
+    assert_each_once(shop, records)
+    assert_each_operation_once(shop, operations)
+
+
+def test_a_shop_build_and_a_single_kind_build_racing_over_dates_never_double_a_line(shop):
+    """A shop's run for one date and a hand build of one kind for the next, while records keep
+    coming: the cursors serialise them (same lock order, no deadlock), each record once."""
+    yesterday = DAY - dt.timedelta(days=1)
+    journals_build_shop(merchant_pk=shop.pk, journal_date=yesterday, now=at(4, day=yesterday))
+    records = [make_transaction(shop) for _ in range(30)]
+    barrier = start_together(3)
+    late = []
+
+    def shop_run():
+        barrier.wait()
+        return journals_build_shop(merchant_pk=shop.pk, journal_date=DAY, now=at(4, day=DAY))
+
+    def by_hand():
+        barrier.wait()
+        return build(shop, DAY + dt.timedelta(days=1))
+
+    def writer():
+        barrier.wait()
+        for _ in range(20):
+            late.append(make_transaction(shop))
+
+    running, hand, writing = Outcome(shop_run), Outcome(by_hand), Outcome(writer)
+    hand.result()
+    writing.result()
+    # If the hand build of the later date went first, the shop's run is refused (journals
+    # follow one another by date) and stores nothing.
+    refused = running.error()
+    if refused is not None and not isinstance(refused, JournalError):
+        raise refused
+    build(shop, DAY + dt.timedelta(days=2))  # whatever the race left
+
+    sequences = sorted(
+        Journal.objects.filter(merchant=shop, kind="TRANSACTIONS").values_list(
+            "sequence", flat=True
+        )
+    )
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert_each_once(shop, records + late)
+
+
+def test_running_the_day_again_adds_nothing(shop):
+    records = [make_transaction(shop) for _ in range(5)]
+    first = journals_build_shop(merchant_pk=shop.pk, journal_date=DAY, now=at(4, day=DAY))
+    lines = (JournalTransaction.objects.count(), JournalOperation.objects.count())
+    again = journals_build_shop(merchant_pk=shop.pk, journal_date=DAY, now=at(5, day=DAY))
+
+    assert [created for _, created in first] == [True, True]
+    assert [(j.pk, created) for j, created in again] == [(j.pk, False) for j, _ in first]
+    assert (JournalTransaction.objects.count(), JournalOperation.objects.count()) == lines
     assert_each_once(shop, records)
