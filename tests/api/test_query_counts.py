@@ -56,9 +56,17 @@ def test_an_api_list_page_makes_a_fixed_number_of_queries(
 
 def test_an_api_refund_makes_four_queries_besides_its_transaction(db, django_assert_num_queries):
     """Token, the row locked by its key (with the operate right), its update, the Operation;
-    BEGIN/COMMIT or their savepoints around the three last (docs/benchmarks.md)."""
-    from tests.operations.conftest import in_status
+    BEGIN/COMMIT or their savepoints around the three last (docs/benchmarks.md). At a stated
+    morning: inside the evening's remittance window an operation is refused (503)."""
+    import time_machine
 
+    from tests.operations.conftest import NOW, in_status
+
+    with time_machine.travel(NOW, tick=True):
+        _an_api_refund_makes_four_queries(django_assert_num_queries, in_status)
+
+
+def _an_api_refund_makes_four_queries(django_assert_num_queries, in_status):
     shop = make_merchant("014213245611111")
     user = UserFactory(username="refunder")
     grant(user, "OPERATOR", merchant=shop)
