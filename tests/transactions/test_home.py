@@ -107,3 +107,19 @@ def test_yesterday_per_shop_comes_from_the_30_day_figures(client, world):
     table = re.search(r'data-testid="day-summary">(.*?)</table>', html, re.S).group(1)
     counts = re.findall(r'<td class="num">(\d+)</td>', table)
     assert counts == ["1"]  # the refused payment of yesterday, in the user's only shop
+
+
+def test_bank_staffs_counts_need_no_shop_filter(client, world):
+    """Every shop is bank staff's scope: the counts of what waits read the partial indexes
+    alone, with no filter on the shop (a read of each open row's heap at 10 M rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(UserFactory(username="bank", is_bank_staff=True))
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get("/").content.decode()
+
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    todo = [sql for sql in counts if "TO_VALIDATE" in sql or "TO_CREDIT" in sql]
+    assert todo and not any("merchant_id" in sql for sql in todo)
+    assert _task(html, "to-validate")[1] == 3  # every shop's: two of mine, one of the other
