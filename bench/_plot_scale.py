@@ -49,11 +49,12 @@ def panel(p: dict, x0: int, y0: int) -> list[str]:
         out.append(f'<text x="{x0 + PAD_L - 6}" y="{y + 4:.1f}" class="axis" '
                    f'text-anchor="end">{v:g}</text>')  # fmt: skip
     for r in rows:
-        label = f"{r / 1e6:g} M"
+        label = f"{r / 1e6:g} M" if r >= 1e6 else f"{r / 1e3:g} k"
         out.append(f'<text x="{px(r):.1f}" y="{y0 + PAD_T + plot_h + 18}" class="axis" '
                    f'text-anchor="middle">{label}</text>')  # fmt: skip
+    x_title = escape(p.get("x", "transactions in the table"))
     out.append(f'<text x="{x0 + PAD_L + plot_w / 2}" y="{y0 + H - 6}" class="axis" '
-               f'text-anchor="middle">transactions in the table</text>')  # fmt: skip
+               f'text-anchor="middle">{x_title}</text>')  # fmt: skip
     out.append(f'<text x="{x0 + 14}" y="{y0 + PAD_T + plot_h / 2}" class="axis" '
                f'transform="rotate(-90 {x0 + 14} {y0 + PAD_T + plot_h / 2})" '
                f'text-anchor="middle">{escape(p["unit"])}</text>')  # fmt: skip
