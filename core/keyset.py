@@ -152,6 +152,7 @@ def keyset_page(
     cursor: str = "",
     size: int | None = None,
     partition: tuple[str, Sequence] | None = None,
+    fenced: bool = False,
 ) -> Page:
     """One page of `queryset` in `sort` order from `cursor` (InvalidCursor if it is not one of
     this list's), reading `size` + 1 rows.
@@ -160,6 +161,11 @@ def keyset_page(
     first `size` + 1 rows are read from its own index range and merged (UNION ALL), then those
     rows fetched: two queries whose cost does not depend on how many rows the other values
     hold. Otherwise one query on the list's index.
+
+    `fenced` (PostgreSQL): the matches' keys are read first by the filters' own index, behind an
+    `OFFSET 0` fence, and only they are sorted; then the page's rows are fetched. For a filter
+    that matches many rows clustered in time (an order reference's start across every shop),
+    where the planner would walk the list's index back from today reading every newer row.
     """
     sort = keyset.sort_or_default(sort)
     size = size or keyset.page_size
@@ -179,7 +185,7 @@ def keyset_page(
     reverse = direction == PREVIOUS
     read_descending = descending != reverse
     order = (f"-{column}", "-id") if read_descending else (column, "id")
-    rows = _read(queryset, order, column, size + 1, partition)
+    rows = _read(queryset, order, column, size + 1, partition, fenced)
     more = len(rows) > size
     rows = rows[:size]
     if reverse:
@@ -203,7 +209,21 @@ def keyset_page(
     return page
 
 
-def _read(queryset, order, column, limit, partition) -> list:
+def _read(queryset, order, column, limit, partition, fenced=False) -> list:
+    if fenced and connection.vendor == "postgresql":
+        keys = queryset.order_by().values_list("id", column)
+        sql, params = keys.query.sql_with_params()
+        ordering = ", ".join(
+            f"s.{connection.ops.quote_name(name.lstrip('-'))} {'DESC' if name[0] == '-' else 'ASC'}"
+            for name in order
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.id FROM ({sql} OFFSET 0) s ORDER BY {ordering} LIMIT %s",  # noqa: S608
+                [*params, limit],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        return list(queryset.filter(pk__in=ids).order_by(*order)) if ids else []
     if partition is not None:
         name, values = partition
         values = list(values)

@@ -161,6 +161,14 @@ def transactions_matches(
     return search
 
 
+def _by_order_reference(filterset) -> bool:
+    """Whether the search names an order reference (or its start), as a criterion or through the
+    search box's first reading."""
+    data = filterset.form.cleaned_data
+    readings = data.get("q") or []
+    return bool(data.get("order_id")) or bool(readings and readings[0].kind == "order")
+
+
 def transactions_search(
     *,
     user,
@@ -185,9 +193,22 @@ def transactions_search(
     if not search.valid:
         return search
     partition = None if search.shop_ids is None else ("merchant_id", search.shop_ids)
+    # An order reference's start, across many shops, in time order: its matches are read from
+    # the prefix index (which holds their time) and sorted, not found by walking the time index.
+    fenced = (
+        partition is None
+        and _by_order_reference(search.filterset)
+        and TRANSACTIONS.sorts[TRANSACTIONS.sort_or_default(sort)][0] == "payment_at"
+    )
     try:
         search.page = keyset_page(
-            search.matches, TRANSACTIONS, sort=sort, cursor=cursor, size=size, partition=partition
+            search.matches,
+            TRANSACTIONS,
+            sort=sort,
+            cursor=cursor,
+            size=size,
+            partition=partition,
+            fenced=fenced,
         )
     except InvalidCursor:
         search.cursor_error = True
