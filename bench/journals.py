@@ -199,6 +199,18 @@ def _start_together(ready) -> None:
     ready.wait()
 
 
+def _figures(results: list, load: float) -> dict:
+    """The workers' (records, (python CPU, PostgreSQL CPU), (start, end)) summed: the build's
+    wall time from the first worker's start to the last one's end."""
+    return {
+        "seconds": max(w[1] for _r, _c, w in results) - min(w[0] for _r, _c, w in results),
+        "records": sum(r for r, _cpu, _w in results),
+        "python_cpu": sum(cpu[0] for _r, cpu, _w in results),
+        "postgres_cpu": sum(cpu[1] for _r, cpu, _w in results),
+        "load": (load, os.getloadavg()[0]),
+    }
+
+
 def build(pks: list[int], workers: int, *, in_database: bool) -> dict:
     """Every shop's two journals by one path, shops shared between `workers` processes."""
     shares = [(in_database, pks[i::workers]) for i in range(workers)]
@@ -209,13 +221,7 @@ def build(pks: list[int], workers: int, *, in_database: bool) -> dict:
         results = pool.map(work, shares, chunksize=1)
     # From the first worker's start to the last one's end: Python's and Django's start-up in
     # the fresh processes is not the build's.
-    return {
-        "seconds": max(w[1] for _r, _c, w in results) - min(w[0] for _r, _c, w in results),
-        "records": sum(r for r, _cpu, _w in results),
-        "python_cpu": sum(cpu[0] for _r, cpu, _w in results),
-        "postgres_cpu": sum(cpu[1] for _r, cpu, _w in results),
-        "load": (load, os.getloadavg()[0]),
-    }
+    return _figures(results, load)
 
 
 # A worker running another checkout's code (--compare-ref), in its own directory: Django set
@@ -269,13 +275,7 @@ def build_ref(pks: list[int], workers: int, *, ref: Path, url: str) -> dict:
         if proc.returncode:
             sys.exit(f"--compare-ref: a worker of {ref} failed")
         results.append(json.loads(out))
-    return {
-        "seconds": max(w[1] for _r, _c, w in results) - min(w[0] for _r, _c, w in results),
-        "records": sum(r for r, _cpu, _w in results),
-        "python_cpu": sum(cpu[0] for _r, cpu, _w in results),
-        "postgres_cpu": sum(cpu[1] for _r, cpu, _w in results),
-        "load": (load, os.getloadavg()[0]),
-    }
+    return _figures(results, load)
 
 
 def forget_journals() -> None:

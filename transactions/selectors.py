@@ -235,38 +235,35 @@ class HomeTodo:
     expiring_until: dt.date
 
 
-def _of_shops(queryset: QuerySet[Transaction], merchants: QuerySet[Merchant]):
-    """`queryset` limited to the shops of `merchants`; as it is when `merchants` is every shop
-    (bank staff): that filter keeps nothing out and costs a read of each row's shop, where the
-    counts above are otherwise read from their partial indexes alone."""
-    query = merchants.query
-    if merchants.model is Merchant and not query.where and not query.is_sliced:
-        return queryset
-    return queryset.filter(merchant__in=merchants)
+def _of_shops(queryset: QuerySet[Transaction], shop_ids) -> QuerySet[Transaction]:
+    """`queryset` limited to `shop_ids` as merchant_ids_visible_to gives them: None is every
+    shop (bank staff), no filter: it would keep nothing out and cost a read of each row's shop,
+    where the counts below are otherwise read from their partial indexes alone."""
+    return queryset if shop_ids is None else queryset.filter(merchant_id__in=shop_ids)
 
 
-def home_todo(*, merchants: QuerySet[Merchant], today: dt.date) -> HomeTodo:
+def home_todo(*, shop_ids, today: dt.date) -> HomeTodo:
     """Two counts read from the partial indexes of the states still open (transaction_remittance_due
     for the ones to validate or expiring, transaction_credit_due for the refunds): they hold the
     few rows not yet final whatever the table's size, and for bank staff (no shop filter) the
     counts are read from the indexes alone (COUNT(status), not COUNT(id): the id is not in them)."""
     until = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-    open_rows = _of_shops(Transaction.objects.filter(status__in=EXPIRING_STATES), merchants)
+    open_rows = _of_shops(Transaction.objects.filter(status__in=EXPIRING_STATES), shop_ids)
     counts = open_rows.aggregate(
         to_validate=Count("status", filter=Q(status__in=TO_VALIDATE_STATES)),
         expiring=Count("status", filter=Q(capture_date__lte=until)),
     )
-    credits = _of_shops(Transaction.objects.filter(status="TO_CREDIT"), merchants).count()
+    credits = _of_shops(Transaction.objects.filter(status="TO_CREDIT"), shop_ids).count()
     return HomeTodo(expiring_until=until, credits_tonight=credits, **counts)
 
 
-def autoresponses_failed(*, merchants: QuerySet[Merchant], since: dt.date) -> int:
+def autoresponses_failed(*, shop_ids, since: dt.date) -> int:
     """Failed automatic responses of the shops' transactions paid since the Paris day `since`:
     read live (a retry that succeeds takes one off), over the partial index of the failed ones
     (transaction_autoresp_failed), which stays small whatever the table's size."""
     return _of_shops(
         Transaction.objects.filter(automatic_response_status="FAILED", payment_date__gte=since),
-        merchants,
+        shop_ids,
     ).count()
 
 

@@ -21,7 +21,7 @@ from core.list_page import PAGE_SIZES, list_page
 from core.money import currency, format_amount
 from core.storage import open_stream
 from core.templatetags.money import percent
-from merchants.selectors import merchants_visible_to, user_has_right
+from merchants.selectors import merchant_ids_visible_to, merchants_visible_to, user_has_right
 
 from . import autoresponse, lifecycle, neighbours, search_box, sips_codes
 from .exports import EXPORT_SYNC_MAX, csv_chunks, export_request
@@ -108,7 +108,9 @@ def _home_board(request, shops, today, data) -> dict:
     from journals.selectors import journals_visible_to
 
     yesterday = today - dt.timedelta(days=1)
-    todo = home_todo(merchants=shops, today=today)
+    # The same shops as `shops`, None for every shop (bank staff): counted with no shop filter.
+    shop_ids = merchant_ids_visible_to(user=request.user)
+    todo = home_todo(shop_ids=shop_ids, today=today)
     tasks = [
         {"key": "to-validate", "count": todo.to_validate, "label": _("to validate"),
          "url": _list_url(status=TO_VALIDATE_STATES)},
@@ -120,7 +122,7 @@ def _home_board(request, shops, today, data) -> dict:
          "label": _("refunds waiting for tonight's remittance"),
          "url": _list_url(status="TO_CREDIT")},
         {"key": "autoresponse-failed",
-         "count": autoresponses_failed(merchants=shops, since=yesterday),
+         "count": autoresponses_failed(shop_ids=shop_ids, since=yesterday),
          "label": _("automatic responses failed since yesterday"),
          "url": _list_url(automatic_response_status="FAILED", payment_date_from=yesterday,
                           payment_date_to=today)},
